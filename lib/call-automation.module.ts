@@ -1,0 +1,94 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryModule } from '@nestjs/core';
+import {
+  ASYNC_OPTIONS_TYPE,
+  type CallAutomationModuleExtras,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+  RAW_OPTIONS_TOKEN,
+} from './call-automation.module-definition';
+import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from './constants';
+import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
+import type {
+  CallAutomationModuleOptions,
+  ResolvedCallAutomationOptions,
+} from './options/call-automation-options.interface';
+import { resolveOptions } from './options/resolve-options';
+import { EventProcessorService } from './processor/event-processor.service';
+import { createEventBus } from './transport/create-event-bus';
+import { createCallbackController } from './webhook/callback.controller';
+import { createIncomingCallController } from './webhook/incoming-call.controller';
+import { WebhookAdapterConfigurer } from './webhook/webhook-adapter.configurer';
+import { WebhookRequestHandler } from './webhook/webhook-request.handler';
+
+/**
+ * ACS Call Automation for Nest: the event processor, the webhook controllers, awaitable
+ * operations and `@OnCallEvent` handlers.
+ *
+ * ```ts
+ * CallAutomationModule.forRoot({ connectionString, callbackUri: 'https://example.com/api/callbacks' })
+ * CallAutomationModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => ({ ... }) })
+ * ```
+ */
+@Module({})
+export class CallAutomationModule extends ConfigurableModuleClass {
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: `super` keeps `this` = CallAutomationModule, the builder's module.
+    return withServices(super.forRoot(options), options);
+  }
+
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: as above.
+    return withServices(super.forRootAsync(options), options);
+  }
+}
+
+/**
+ * Adds what every registration needs: the resolved options (validated once, at start-up),
+ * the services, and controllers of its own whose routes follow the options.
+ */
+function withServices(
+  definition: DynamicModule,
+  extras: CallAutomationModuleExtras,
+): DynamicModule {
+  const callbackController = createCallbackController(extras.webhookPath ?? 'api/callbacks');
+  const incomingCallController = createIncomingCallController(
+    extras.incomingCallPath ?? 'api/incomingCall',
+  );
+  const optionsProvider: Provider = {
+    provide: CALL_AUTOMATION_OPTIONS,
+    inject: [RAW_OPTIONS_TOKEN],
+    useFactory: (raw: CallAutomationModuleOptions | undefined): ResolvedCallAutomationOptions => {
+      const resolved = resolveOptions({ ...raw, ...definedExtras(extras) });
+      // Routes are mapped after providers are built, so a path from an async factory still counts.
+      Reflect.defineMetadata(PATH_METADATA, resolved.webhookPath, callbackController);
+      Reflect.defineMetadata(PATH_METADATA, resolved.incomingCallPath, incomingCallController);
+      return resolved;
+    },
+  };
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), DiscoveryModule],
+    controllers: [callbackController, incomingCallController],
+    providers: [
+      ...(definition.providers ?? []),
+      optionsProvider,
+      { provide: CALL_EVENT_BUS, inject: [CALL_AUTOMATION_OPTIONS], useFactory: createEventBus },
+      CallEventHandlersExplorer,
+      EventProcessorService,
+      WebhookRequestHandler,
+      WebhookAdapterConfigurer,
+    ],
+    exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService],
+  };
+}
+
+/** The extras given beside `useFactory` (or in `forRoot`) win over the factory's values. */
+function definedExtras(extras: CallAutomationModuleExtras): Partial<CallAutomationModuleOptions> {
+  const defined: Partial<CallAutomationModuleOptions> = {};
+  if (extras.webhookPath !== undefined) defined.webhookPath = extras.webhookPath;
+  if (extras.incomingCallPath !== undefined) defined.incomingCallPath = extras.incomingCallPath;
+  if (extras.isGlobal !== undefined) defined.isGlobal = extras.isGlobal;
+  return defined;
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import { Injector } from '@nestjs/core/injector/injector.js';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { Module } from '@nestjs/core/injector/module.js';
+import { ON_CALL_EVENT_METADATA } from '../constants';
+import type { OnCallEventMetadata } from '../decorators/on-call-event.decorator';
+import type { CallEventMetadata } from '../events/call-event.types';
+import type { AnyCallEvent } from '../processor/waiter';
+
+/** One `@OnCallEvent` method, ready to call. */
+export interface DiscoveredCallEventHandler {
+  /** `Class@method`, as logs name it. */
+  readonly name: string;
+  readonly kinds: readonly string[];
+  invoke(event: AnyCallEvent, metadata: CallEventMetadata): unknown;
+}
+
+/**
+ * Finds `@OnCallEvent` methods on every provider and controller at start-up, as
+ * `@nestjs/event-emitter` finds `@OnEvent`. Handlers of request-scoped providers get a fresh
+ * instance per event (resolved in a context of their own, with `{ event, metadata }` as the
+ * request object), so a request-scoped provider works as its users expect.
+ */
+@Injectable()
+export class CallEventHandlersExplorer {
+  private readonly logger = new Logger('CallAutomation');
+  private readonly injector = new Injector();
+  private byKind: Map<string, DiscoveredCallEventHandler[]> | undefined;
+  private everyKind: DiscoveredCallEventHandler[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** The handlers for a kind, in discovery order; discovers on first use. */
+  handlersFor(kind: string): readonly DiscoveredCallEventHandler[] {
+    if (this.byKind === undefined) this.discover();
+    const exact = this.byKind?.get(kind);
+    if (exact === undefined) return this.everyKind;
+    if (this.everyKind.length === 0) return exact;
+    return [...exact, ...this.everyKind];
+  }
+
+  get all(): readonly DiscoveredCallEventHandler[] {
+    if (this.byKind === undefined) this.discover();
+    const all = new Set([...this.everyKind]);
+    for (const handlers of this.byKind?.values() ?? [])
+      for (const handler of handlers) all.add(handler);
+    return [...all];
+  }
+
+  discover(): void {
+    const byKind = new Map<string, DiscoveredCallEventHandler[]>();
+    const everyKind: DiscoveredCallEventHandler[] = [];
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    for (const wrapper of wrappers) {
+      const { instance } = wrapper;
+      if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      if (!prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = prototype[methodName];
+        const entries: OnCallEventMetadata[] | undefined =
+          typeof method === 'function'
+            ? Reflect.getMetadata(ON_CALL_EVENT_METADATA, method)
+            : undefined;
+        if (!entries?.length) continue;
+        const kinds = [...new Set(entries.flatMap((entry) => entry.kinds))];
+        const handler = this.createHandler(wrapper, methodName, kinds);
+        if (kinds.includes('*')) {
+          everyKind.push(handler);
+          continue;
+        }
+        for (const kind of kinds) {
+          const list = byKind.get(kind) ?? [];
+          list.push(handler);
+          byKind.set(kind, list);
+        }
+      }
+    }
+    this.byKind = byKind;
+    this.everyKind = everyKind;
+    if (byKind.size + everyKind.length > 0) {
+      this.logger.log(`Found ${this.all.length} @OnCallEvent handler(s)`);
+    }
+  }
+
+  private createHandler(
+    wrapper: InstanceWrapper,
+    methodName: string,
+    kinds: readonly string[],
+  ): DiscoveredCallEventHandler {
+    const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
+    const name = `${instance.constructor?.name ?? 'Anonymous'}@${methodName}`;
+    if (wrapper.isDependencyTreeStatic()) {
+      return {
+        name,
+        kinds,
+        invoke: (event, metadata) => instance[methodName].call(instance, event, metadata),
+      };
+    }
+    const host = wrapper.host as Module;
+    return {
+      name,
+      kinds,
+      invoke: async (event, metadata) => {
+        const contextId = ContextIdFactory.create();
+        this.moduleRef.registerRequestByContextId({ event, metadata }, contextId);
+        const contextInstance = (await this.injector.loadPerContext(
+          instance,
+          host,
+          host.providers,
+          contextId,
+        )) as Record<string, (...args: unknown[]) => unknown>;
+        return contextInstance[methodName].call(contextInstance, event, metadata);
+      },
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export { CallAutomationConfigurationError } from './call-automation-configuration.error';
+export { CallAutomationEventError } from './call-automation-event.error';
+export { CallAutomationShutdownError } from './call-automation-shutdown.error';
+export { CallAutomationTimeoutError } from './call-automation-timeout.error';
+export { CallDisconnectedError } from './call-disconnected.error';
+export { EventBusUnavailableError } from './event-bus-unavailable.error';

@@ -1,0 +1,52 @@
+import type { CallAutomationEvent } from '@azure/communication-call-automation';
+import type { IncomingCall } from './incoming-call.event';
+
+/** Every event the SDK's `parseCallAutomationEvent` knows, with the SDK's own types. */
+export type KnownCallAutomationEvent = CallAutomationEvent;
+
+/** `kind` of an event the SDK knows (`'CallConnected'`, `'PlayCompleted'`, ...). */
+export type KnownCallEventKind = KnownCallAutomationEvent['kind'];
+
+/** Every kind this library names: the SDK's kinds plus Event Grid's `IncomingCall`. */
+export type CallEventKind = KnownCallEventKind | 'IncomingCall';
+
+/**
+ * An event whose type the SDK does not know (a newer service version, a preview feature):
+ * `{ ...data, kind: <type without 'Microsoft.Communication.'> }`.
+ */
+export interface UnknownCallEvent {
+  kind: string;
+  callConnectionId?: string;
+  serverCallId?: string;
+  correlationId?: string;
+  operationContext?: string;
+  [field: string]: unknown;
+}
+
+/** What handlers and waiters receive. */
+export type CallEvent = KnownCallAutomationEvent | IncomingCall;
+
+/** The event type for a kind: `CallEventOfKind<'PlayCompleted'>` is the SDK's `PlayCompleted`. */
+export type CallEventOfKind<K extends string> = K extends KnownCallEventKind
+  ? Extract<KnownCallAutomationEvent, { kind: K }>
+  : K extends 'IncomingCall'
+    ? IncomingCall
+    : UnknownCallEvent;
+
+/** The CloudEvent envelope of an event: what `parseCallAutomationEvent` drops. */
+export interface CallEventMetadata {
+  /** CloudEvent `id`: unique per event, the key for de-duplication. */
+  id: string;
+  /** CloudEvent `type`, e.g. `Microsoft.Communication.PlayCompleted`. */
+  type: string;
+  source?: string;
+  subject?: string;
+  /** CloudEvent `time` (ISO-8601), when given. */
+  time?: string;
+}
+
+/** A parsed event together with its envelope. */
+export interface ReceivedCallEvent<E = CallEvent | UnknownCallEvent> {
+  event: E;
+  metadata: CallEventMetadata;
+}

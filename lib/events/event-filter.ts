@@ -1,0 +1,99 @@
+import type { CallEvent, UnknownCallEvent } from './call-event.types';
+
+/**
+ * What `waitForEvent` can wait for: every given field must match.
+ * `kind` may list several kinds; `'*'` (or no kind) accepts every kind.
+ */
+export interface CallEventFilter {
+  callConnectionId?: string;
+  operationContext?: string;
+  kind?: string | readonly string[];
+}
+
+export type CallEventPredicate = (event: CallEvent | UnknownCallEvent) => boolean;
+
+/** A filter checked once at the door: kinds as a set, `'*'` folded into "any kind". */
+export interface NormalizedFilter {
+  callConnectionId?: string;
+  operationContext?: string;
+  /** `undefined` = any kind. */
+  kinds?: ReadonlySet<string>;
+}
+
+const FILTER_KEYS = new Set(['callConnectionId', 'operationContext', 'kind']);
+
+/** Validates a filter as a user wrote it; throws a TypeError that names the bad field. */
+export function normalizeFilter(filter: CallEventFilter): NormalizedFilter {
+  for (const key of Object.keys(filter)) {
+    if (!FILTER_KEYS.has(key)) {
+      throw new TypeError(
+        `waitForEvent: unknown filter field '${key}'. A filter takes callConnectionId, operationContext and kind; pass a function to match on anything else.`,
+      );
+    }
+  }
+  const normalized: NormalizedFilter = {};
+  for (const field of ['callConnectionId', 'operationContext'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(
+        `waitForEvent: filter.${field} must be a non-empty string, got ${describeValue(value)}.`,
+      );
+    }
+    normalized[field] = value;
+  }
+  if (filter.kind !== undefined) {
+    const kinds = typeof filter.kind === 'string' ? [filter.kind] : filter.kind;
+    if (!Array.isArray(kinds) || kinds.length === 0) {
+      throw new TypeError(
+        `waitForEvent: filter.kind must be a kind or a non-empty list of kinds, got ${describeValue(filter.kind)}.`,
+      );
+    }
+    for (const kind of kinds) {
+      if (typeof kind !== 'string' || kind === '') {
+        throw new TypeError(
+          `waitForEvent: every filter.kind must be a non-empty string, got ${describeValue(kind)}.`,
+        );
+      }
+    }
+    if (!kinds.includes('*')) normalized.kinds = new Set(kinds);
+  }
+  return normalized;
+}
+
+/** The event's operationContext; some kinds (ParticipantsUpdated, RecordingStateChanged) have none. */
+export function operationContextOf(event: CallEvent | UnknownCallEvent): string | undefined {
+  const context = (event as { operationContext?: unknown }).operationContext;
+  return typeof context === 'string' ? context : undefined;
+}
+
+export function matchesFilter(
+  filter: NormalizedFilter,
+  event: CallEvent | UnknownCallEvent,
+): boolean {
+  return (
+    (filter.callConnectionId === undefined || filter.callConnectionId === event.callConnectionId) &&
+    (filter.operationContext === undefined ||
+      filter.operationContext === operationContextOf(event)) &&
+    (filter.kinds === undefined || filter.kinds.has(event.kind))
+  );
+}
+
+/** `PlayCompleted|PlayFailed for call c1, operationContext op1`: used in error messages. */
+export function describeFilter(filter: NormalizedFilter): string {
+  const kinds = filter.kinds ? [...filter.kinds].join('|') : 'any event';
+  const where: string[] = [];
+  if (filter.callConnectionId !== undefined) where.push(`call ${filter.callConnectionId}`);
+  if (filter.operationContext !== undefined) {
+    where.push(`operationContext ${filter.operationContext}`);
+  }
+  return where.length > 0 ? `${kinds} for ${where.join(', ')}` : kinds;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return value === '' ? 'an empty string' : `the string '${value.slice(0, 40)}'`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}

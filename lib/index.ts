@@ -1,0 +1,27 @@
+export { CallAutomationModule } from './call-automation.module';
+export { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from './constants';
+export { OnCallEvent } from './decorators/on-call-event.decorator';
+export * from './errors';
+export type {
+  CallEvent,
+  CallEventKind,
+  CallEventMetadata,
+  CallEventOfKind,
+  KnownCallAutomationEvent,
+  KnownCallEventKind,
+  UnknownCallEvent,
+} from './events/call-event.types';
+export type { CloudEvent } from './events/cloud-event';
+export type { CallEventFilter, CallEventPredicate } from './events/event-filter';
+export type { IncomingCall, WireCommunicationIdentifier } from './events/incoming-call.event';
+export { KNOWN_CALL_EVENT_KINDS } from './events/known-event-kinds';
+export type {
+  CallAutomationModuleOptions,
+  CallAutomationRedisOptions,
+  CallbackAuthOptions,
+} from './options/call-automation-options.interface';
+export { EventProcessorService, type ProcessSummary } from './processor/event-processor.service';
+export type { EventResult } from './processor/event-result';
+export type { OngoingEventHandler } from './processor/ongoing-handler-registry';
+export type { OperationSpec, PendingOperation } from './processor/pending-operation';
+export type { WaitOptions } from './processor/waiter';

@@ -1,0 +1,198 @@
+import type { CallDisconnected } from '@azure/communication-call-automation';
+import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.error';
+import { CallDisconnectedError } from '../errors/call-disconnected.error';
+import type { CallEventMetadata } from '../events/call-event.types';
+import {
+  type CallEventFilter,
+  type CallEventPredicate,
+  describeFilter,
+  matchesFilter,
+  normalizeFilter,
+} from '../events/event-filter';
+import { EventBacklog } from './event-backlog';
+import { ExpiringMap } from './expiring-map';
+import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-handler-registry';
+import { OperationRegistry } from './operation-registry';
+import type { OperationSpec, PendingOperation } from './pending-operation';
+import { type AnyCallEvent, Waiter, type WaitOptions } from './waiter';
+import { WaiterRegistry } from './waiter-registry';
+
+export interface CallEventRouterOptions {
+  defaultTimeoutMs: number;
+  backlogTtlMs: number;
+  maxBacklogEvents: number;
+  /** Runs one ongoing handler; the caller isolates its errors. */
+  invokeOngoing: (
+    handler: OngoingEventHandler,
+    event: AnyCallEvent,
+    metadata: CallEventMetadata,
+  ) => void;
+  /** Told when an operationContext is reused while an operation with it is pending. */
+  onOperationContextReuse?: (spec: OperationSpec) => void;
+}
+
+/**
+ * The matching engine of one replica: pending waiters, pending operations, ongoing handlers,
+ * the backlog of unclaimed events, and calls that just disconnected. No Nest, no I/O: every
+ * event of the cluster reaches `deliver` once on every replica.
+ */
+export class CallEventRouter {
+  readonly waiters = new WaiterRegistry();
+  readonly operations: OperationRegistry;
+  readonly ongoing = new OngoingHandlerRegistry();
+  readonly backlog: EventBacklog;
+  /** Calls whose CallDisconnected was delivered recently, with that event. */
+  readonly disconnected: ExpiringMap<string, CallDisconnected>;
+  private closed = false;
+
+  constructor(private readonly options: CallEventRouterOptions) {
+    this.operations = new OperationRegistry(
+      options.defaultTimeoutMs,
+      options.onOperationContextReuse,
+    );
+    this.backlog = new EventBacklog(options.backlogTtlMs, options.maxBacklogEvents);
+    this.disconnected = new ExpiringMap(options.backlogTtlMs, options.maxBacklogEvents);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Hands one event to everything on this replica that wants it. */
+  deliver(event: AnyCallEvent, metadata: CallEventMetadata): void {
+    const waiters = this.waiters.match(event);
+    const operations = this.operations.match(event);
+    for (const waiter of waiters) waiter.resolve(event);
+    for (const operation of operations) operation.settleWith(event);
+    for (const handler of this.ongoing.handlersFor(event)) {
+      this.options.invokeOngoing(handler, event, metadata);
+    }
+    const call = event.callConnectionId;
+    if (event.kind === 'CallDisconnected' && typeof call === 'string') {
+      this.releaseCall(call, event as CallDisconnected);
+    } else if (waiters.length === 0 && operations.length === 0 && !this.closed) {
+      this.backlog.add(event, metadata);
+    }
+  }
+
+  /**
+   * Waits for the first event that matches, checking the backlog right after subscribing.
+   * Validation errors reject the returned promise (they never throw synchronously).
+   */
+  wait(
+    condition: CallEventFilter | CallEventPredicate,
+    options: WaitOptions = {},
+  ): Promise<AnyCallEvent> {
+    try {
+      const timeoutMs = checkTimeout(options.timeoutMs, this.options.defaultTimeoutMs);
+      const { signal } = options;
+      if (typeof condition === 'function') {
+        return this.start(
+          undefined,
+          condition,
+          'an event that matches the predicate',
+          timeoutMs,
+          signal,
+        );
+      }
+      if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+        throw new TypeError(
+          'waitForEvent: pass a filter object ({ callConnectionId?, operationContext?, kind? }) or a predicate function.',
+        );
+      }
+      const filter = normalizeFilter(condition);
+      const description = describeFilter(filter);
+      const call = filter.callConnectionId;
+      const disconnect = call === undefined ? undefined : this.disconnected.get(call);
+      if (call !== undefined && disconnect !== undefined) {
+        if (matchesFilter(filter, disconnect)) return Promise.resolve(disconnect);
+        throw new CallDisconnectedError(call, disconnect, description);
+      }
+      return this.start(filter, undefined, description, timeoutMs, signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Registers an operation before its request is sent. */
+  registerOperation(spec: OperationSpec): PendingOperation {
+    const operation = this.operations.register(spec);
+    if (this.closed) operation.shutdown();
+    const call = spec.callConnectionId;
+    const disconnect = call === undefined ? undefined : this.disconnected.get(call);
+    if (disconnect !== undefined) operation.disconnected(disconnect);
+    return operation;
+  }
+
+  /** The service named the operation's call (createCall, answerCall, connectCall). */
+  bindOperationToCall(operation: PendingOperation, callConnectionId: string): void {
+    this.operations.bindCall(operation, callConnectionId);
+    const disconnect = this.disconnected.get(callConnectionId);
+    if (disconnect !== undefined) operation.disconnected(disconnect);
+  }
+
+  attach(
+    callConnectionId: string,
+    kinds: readonly string[],
+    handler: OngoingEventHandler,
+  ): () => void {
+    return this.ongoing.attach(callConnectionId, kinds, handler);
+  }
+
+  detach(callConnectionId: string, kinds?: readonly string[]): void {
+    this.ongoing.detach(callConnectionId, kinds);
+  }
+
+  /** Rejects every pending wait with a shutdown error and frees everything. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiter of this.waiters.all()) {
+      waiter.reject(new CallAutomationShutdownError(waiter.description));
+    }
+    this.operations.shutdown();
+    this.ongoing.clear();
+    this.backlog.clear();
+    this.disconnected.clear();
+  }
+
+  /** After a call's CallDisconnected was delivered: nothing of that call is kept. */
+  private releaseCall(callConnectionId: string, event: CallDisconnected): void {
+    this.disconnected.set(callConnectionId, event);
+    this.operations.disconnect(callConnectionId, event);
+    for (const waiter of this.waiters.waitersOfCall(callConnectionId)) {
+      waiter.reject(new CallDisconnectedError(callConnectionId, event, waiter.description));
+    }
+    this.ongoing.detach(callConnectionId);
+    this.backlog.dropCall(callConnectionId);
+  }
+
+  private start(
+    filter: ReturnType<typeof normalizeFilter> | undefined,
+    predicate: CallEventPredicate | undefined,
+    description: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<AnyCallEvent> {
+    if (this.closed) throw new CallAutomationShutdownError(description);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const waiter = new Waiter(filter, predicate, description, timeoutMs, signal, (settled) =>
+      this.waiters.remove(settled),
+    );
+    // Subscribe first, then read the backlog: nothing can slip between the two.
+    this.waiters.add(waiter);
+    const early = this.backlog.take(waiter);
+    if (early !== undefined) waiter.resolve(early);
+    return waiter.promise;
+  }
+}
+
+function checkTimeout(timeoutMs: number | undefined, fallback: number): number {
+  if (timeoutMs === undefined) return fallback;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+    throw new TypeError(
+      `timeoutMs must be a number of milliseconds >= 0 (or Infinity), got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}

@@ -1,0 +1,242 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS, EVENT_EMITTER_PREFIX } from '../constants';
+import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
+import type { CallEvent, CallEventMetadata, CallEventOfKind } from '../events/call-event.types';
+import { readCloudEvents } from '../events/cloud-event';
+import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
+import { metadataOf, toCallEvent } from '../events/to-call-event';
+import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
+import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
+import { CallEventRouter } from './call-event-router';
+import { IsolatedHandlerRunner } from './isolated-handler-runner';
+import type { OngoingEventHandler } from './ongoing-handler-registry';
+import type { OperationSpec, PendingOperation } from './pending-operation';
+import type { AnyCallEvent, WaitOptions } from './waiter';
+
+/** What `processEvents` did with a body. */
+export interface ProcessSummary {
+  /** Events in the body. */
+  received: number;
+  /** Events handed on (received - duplicates), whether or not anything matched them. */
+  dispatched: number;
+  /** Events dropped because their CloudEvent id was seen before. */
+  duplicates: number;
+}
+
+type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | readonly K[] };
+
+/** Minimal view of `EventEmitter2`, so `@nestjs/event-emitter` stays optional. */
+interface Emitter {
+  emit(event: string, ...values: unknown[]): boolean;
+}
+
+/**
+ * The event processor: correlates every callback with its call and operation, lets code
+ * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
+ */
+@Injectable()
+export class EventProcessorService
+  implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger('CallAutomation');
+  private readonly runner = new IsolatedHandlerRunner(this.logger);
+  /** The matching engine of this replica (exposed for diagnostics and benchmarks). */
+  readonly router: CallEventRouter;
+  private emitter: Emitter | undefined;
+
+  constructor(
+    @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
+    @Inject(CALL_EVENT_BUS) private readonly bus: CallEventBus,
+    private readonly handlers: CallEventHandlersExplorer,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.router = new CallEventRouter({
+      defaultTimeoutMs: options.defaultTimeoutMs,
+      backlogTtlMs: options.backlogTtlMs,
+      maxBacklogEvents: options.maxBacklogEvents,
+      invokeOngoing: (handler, event, metadata) =>
+        this.runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
+          handler(event, metadata),
+        ),
+      onOperationContextReuse: (spec) =>
+        this.logger.warn(
+          `operationContext '${spec.operationContext}' is already in use by a pending operation${
+            spec.callConnectionId ? ` of call ${spec.callConnectionId}` : ''
+          }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
+        ),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.handlers.discover();
+    this.emitter = await this.findEventEmitter();
+    await this.bus.start((received) => this.router.deliver(received.event, received.metadata));
+  }
+
+  /** Pending waits end now, with an error that says the application is shutting down. */
+  onModuleDestroy(): void {
+    this.router.close();
+  }
+
+  /** Lets handlers that are still running finish, then closes the bus. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.whenIdle();
+    await this.bus.close();
+  }
+
+  /**
+   * Takes what ACS posts: a CloudEvent array, one CloudEvent, or their JSON text. Every event
+   * of the batch is handled; duplicates (a CloudEvent id seen before) are dropped. Invalid
+   * input rejects with `CallAutomationEventError` and dispatches nothing.
+   */
+  async processEvents(body: unknown): Promise<ProcessSummary> {
+    const cloudEvents = readCloudEvents(body);
+    if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
+    const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent));
+    const fresh = await this.bus.publish(batch);
+    let dispatched = 0;
+    for (let index = 0; index < batch.length; index++) {
+      if (!fresh[index]) continue;
+      dispatched++;
+      this.runDecoratedHandlers(batch[index] as ReceivedEvent);
+    }
+    return { received: batch.length, dispatched, duplicates: batch.length - dispatched };
+  }
+
+  /**
+   * Resolves with the first event that matches: the oldest matching event of the backlog, or
+   * the next one to arrive. Rejects with `CallAutomationTimeoutError` after `timeoutMs`
+   * (default `defaultTimeoutMs`), with the signal's reason when aborted, and with
+   * `CallDisconnectedError` when the named call ends first.
+   */
+  waitForEvent<K extends string>(
+    filter: KindFilter<K>,
+    options?: WaitOptions,
+  ): Promise<CallEventOfKind<K>>;
+  waitForEvent<E = CallEvent>(
+    condition: CallEventFilter | ((event: AnyCallEvent) => boolean),
+    options?: WaitOptions,
+  ): Promise<E>;
+  waitForEvent(
+    condition: CallEventFilter | CallEventPredicate,
+    options?: WaitOptions,
+  ): Promise<unknown> {
+    return this.router.wait(condition, options);
+  }
+
+  /**
+   * Runs `handler` for every event of these kinds (`'*'` for all) of the call, until the
+   * returned function is called or the call disconnects.
+   */
+  attachOngoingEventProcessor<K extends string>(
+    callConnectionId: string,
+    kind: K | readonly K[],
+    handler: OngoingEventHandler<CallEventOfKind<K>>,
+  ): () => void {
+    const kinds = checkKinds('attachOngoingEventProcessor', callConnectionId, kind);
+    if (typeof handler !== 'function') {
+      throw new TypeError(
+        'attachOngoingEventProcessor: handler must be a function (event, metadata) => unknown.',
+      );
+    }
+    return this.router.attach(callConnectionId, kinds, handler as OngoingEventHandler);
+  }
+
+  /** Detaches the call's ongoing handlers of these kinds, or all of them without `kind`. */
+  detachOngoingEventProcessor(callConnectionId: string, kind?: string | readonly string[]): void {
+    const kinds =
+      kind === undefined
+        ? undefined
+        : checkKinds('detachOngoingEventProcessor', callConnectionId, kind);
+    this.router.detach(callConnectionId, kinds);
+  }
+
+  /**
+   * Registers an operation before its request is sent, so its outcome is caught even when it
+   * arrives before the response. Used by `CallAutomationService`; useful for SDK calls it does
+   * not wrap.
+   */
+  registerOperation(spec: OperationSpec): PendingOperation {
+    return this.router.registerOperation(spec);
+  }
+
+  /** Tells a pending operation which call it belongs to, once the service has said. */
+  bindOperationToCall(operation: PendingOperation, callConnectionId: string): void {
+    this.router.bindOperationToCall(operation, callConnectionId);
+  }
+
+  /** Resolves once every handler started so far has finished (for tests and shutdown). */
+  whenIdle(): Promise<void> {
+    return this.runner.whenIdle();
+  }
+
+  private toReceivedEvent(cloudEvent: ReceivedEvent['cloudEvent']): ReceivedEvent {
+    const { event, parseError } = toCallEvent(cloudEvent);
+    const metadata = metadataOf(cloudEvent);
+    if (parseError) {
+      this.logger.warn(
+        `The SDK could not parse ${describeEvent(event, metadata)} (${parseError.message}); handing on its raw data.`,
+      );
+    }
+    return { event, metadata, cloudEvent };
+  }
+
+  /** `@OnCallEvent` handlers and `@OnEvent('call-automation.<Kind>')`: once per cluster. */
+  private runDecoratedHandlers({ event, metadata }: ReceivedEvent): void {
+    const handlers = this.handlers.handlersFor(event.kind);
+    if (handlers.length === 0 && this.emitter === undefined) return;
+    const subject = describeEvent(event, metadata);
+    for (const handler of handlers) {
+      this.runner.run(handler.name, subject, () => handler.invoke(event, metadata));
+    }
+    const emitter = this.emitter;
+    if (emitter) {
+      this.runner.run('EventEmitter2', subject, () =>
+        emitter.emit(EVENT_EMITTER_PREFIX + event.kind, event, metadata),
+      );
+    }
+  }
+
+  /** `EventEmitter2` when `EventEmitterModule` is imported and the bridge is on. */
+  private async findEventEmitter(): Promise<Emitter | undefined> {
+    if (!this.options.emitToEventEmitter) return undefined;
+    try {
+      const { EventEmitter2 } = await import('@nestjs/event-emitter');
+      return this.moduleRef.get(EventEmitter2, { strict: false });
+    } catch {
+      return undefined; // not installed, or EventEmitterModule not imported
+    }
+  }
+}
+
+function checkKinds(
+  method: string,
+  callConnectionId: string,
+  kind: string | readonly string[],
+): string[] {
+  if (typeof callConnectionId !== 'string' || callConnectionId === '') {
+    throw new TypeError(`${method}: callConnectionId must be a non-empty string.`);
+  }
+  const kinds = typeof kind === 'string' ? [kind] : Array.isArray(kind) ? [...kind] : [];
+  if (kinds.length === 0 || kinds.some((entry) => typeof entry !== 'string' || entry === '')) {
+    throw new TypeError(
+      `${method}: kind must be an event kind such as 'PlayCompleted', '*' or a non-empty list of kinds.`,
+    );
+  }
+  return kinds;
+}
+
+/** `PlayCompleted 4f0c... of call c1`: how logs name an event (never its data). */
+export function describeEvent(event: AnyCallEvent, metadata: CallEventMetadata): string {
+  const call =
+    typeof event.callConnectionId === 'string' ? ` of call ${event.callConnectionId}` : '';
+  return `${event.kind} ${metadata.id}${call}`;
+}

@@ -1,0 +1,95 @@
+import type { CallEventMetadata } from '../events/call-event.types';
+import type { AnyCallEvent } from './waiter';
+
+/** A handler attached with `attachOngoingEventProcessor`. */
+export type OngoingEventHandler<E = AnyCallEvent> = (
+  event: E,
+  metadata: CallEventMetadata,
+) => unknown;
+
+interface Attachment {
+  readonly sequence: number;
+  readonly handler: OngoingEventHandler;
+  readonly kinds: readonly string[];
+}
+
+/**
+ * Handlers attached to one call, keyed by (callConnectionId, kind). Each attachment is its own
+ * entry: attaching twice adds a second handler, and each detach function removes only its own
+ * (the reference keeps one handler per key and leaks the replaced one).
+ */
+export class OngoingHandlerRegistry {
+  /** callConnectionId -> kind ('*' for every kind) -> attachments, in attach order. */
+  private readonly calls = new Map<string, Map<string, Set<Attachment>>>();
+  private sequence = 0;
+
+  get callCount(): number {
+    return this.calls.size;
+  }
+
+  attach(
+    callConnectionId: string,
+    kinds: readonly string[],
+    handler: OngoingEventHandler,
+  ): () => void {
+    const attachment: Attachment = { sequence: this.sequence++, handler, kinds };
+    let byKind = this.calls.get(callConnectionId);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.calls.set(callConnectionId, byKind);
+    }
+    for (const kind of kinds) {
+      let set = byKind.get(kind);
+      if (set === undefined) {
+        set = new Set();
+        byKind.set(kind, set);
+      }
+      set.add(attachment);
+    }
+    return () => this.remove(callConnectionId, attachment);
+  }
+
+  /** Detaches every handler of the call, or only those of the given kinds. */
+  detach(callConnectionId: string, kinds?: readonly string[]): void {
+    const byKind = this.calls.get(callConnectionId);
+    if (byKind === undefined) return;
+    if (kinds === undefined) {
+      this.calls.delete(callConnectionId);
+      return;
+    }
+    for (const kind of kinds) {
+      for (const attachment of [...(byKind.get(kind) ?? [])])
+        this.remove(callConnectionId, attachment);
+    }
+  }
+
+  /** The handlers that want this event, in attach order. */
+  handlersFor(event: AnyCallEvent): OngoingEventHandler[] {
+    const call = event.callConnectionId;
+    if (typeof call !== 'string') return [];
+    const byKind = this.calls.get(call);
+    if (byKind === undefined) return [];
+    const exact = byKind.get(event.kind);
+    const any = byKind.get('*');
+    if (exact === undefined || any === undefined) {
+      return [...((exact ?? any) as Set<Attachment>)].map((attachment) => attachment.handler);
+    }
+    return [...new Set([...exact, ...any])]
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((attachment) => attachment.handler);
+  }
+
+  clear(): void {
+    this.calls.clear();
+  }
+
+  private remove(callConnectionId: string, attachment: Attachment): void {
+    const byKind = this.calls.get(callConnectionId);
+    if (byKind === undefined) return;
+    for (const kind of attachment.kinds) {
+      const set = byKind.get(kind);
+      if (set?.delete(attachment) && set.size === 0) byKind.delete(kind);
+    }
+    if (byKind.size === 0) this.calls.delete(callConnectionId);
+  }
+}

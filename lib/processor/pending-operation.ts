@@ -1,0 +1,170 @@
+import type { CallDisconnected } from '@azure/communication-call-automation';
+import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.error';
+import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.error';
+import { operationContextOf } from '../events/event-filter';
+import type { EventResult } from './event-result';
+import { startTimer } from './timer';
+import type { AnyCallEvent, WaitOptions } from './waiter';
+
+/** What an operation waits for: registered before its request is sent. */
+export interface OperationSpec {
+  operationContext: string;
+  /** Unknown for createCall/answerCall/connectCall until the service answers. */
+  callConnectionId?: string;
+  successKinds: readonly string[];
+  failureKinds: readonly string[];
+  /** e.g. `playToAll on call c1`; used in error messages. */
+  name: string;
+}
+
+interface PendingWait {
+  resolve(result: EventResult): void;
+  reject(error: unknown): void;
+  dispose(): void;
+}
+
+/**
+ * One operation from the moment its request is sent until its outcome event: the outcome is
+ * kept even when it arrives before anyone calls `waitForEventProcessor`, and any number of
+ * waits (each with its own timeout and signal) share it.
+ */
+export class PendingOperation {
+  private result: EventResult | undefined;
+  private error: unknown;
+  private readonly waits = new Set<PendingWait>();
+  private readonly successKinds: ReadonlySet<string>;
+  private readonly failureKinds: ReadonlySet<string>;
+  /** Set by the registry: called once the operation no longer needs matching. */
+  onDone: (operation: PendingOperation) => void = () => {};
+  /** Its retention time (the default timeout, from the request) has passed with no outcome. */
+  private expired = false;
+  readonly registeredAt = Date.now();
+
+  constructor(
+    readonly spec: OperationSpec,
+    private readonly defaultTimeoutMs: number,
+  ) {
+    this.successKinds = new Set(spec.successKinds);
+    this.failureKinds = new Set(spec.failureKinds);
+  }
+
+  get operationContext(): string {
+    return this.spec.operationContext;
+  }
+
+  get callConnectionId(): string | undefined {
+    return this.spec.callConnectionId;
+  }
+
+  set callConnectionId(callConnectionId: string | undefined) {
+    this.spec.callConnectionId = callConnectionId;
+  }
+
+  get isSettled(): boolean {
+    return this.result !== undefined || this.error !== undefined;
+  }
+
+  get waitCount(): number {
+    return this.waits.size;
+  }
+
+  /** Describes what is awaited: `PlayCompleted|PlayFailed of playToAll on call c1 (operationContext op1)`. */
+  get description(): string {
+    const kinds = [...this.spec.successKinds, ...this.spec.failureKinds].join('|') || 'the outcome';
+    return `${kinds} of ${this.spec.name} (operationContext ${this.spec.operationContext})`;
+  }
+
+  /** Whether the event is this operation's outcome. */
+  accepts(event: AnyCallEvent): boolean {
+    if (operationContextOf(event) !== this.spec.operationContext) return false;
+    if (
+      this.spec.callConnectionId !== undefined &&
+      event.callConnectionId !== this.spec.callConnectionId
+    ) {
+      return false;
+    }
+    return this.successKinds.has(event.kind) || this.failureKinds.has(event.kind);
+  }
+
+  isSuccessKind(kind: string): boolean {
+    return this.successKinds.has(kind);
+  }
+
+  settleWith(event: AnyCallEvent): void {
+    this.settle(
+      this.isSuccessKind(event.kind)
+        ? { isSuccess: true, successResult: event }
+        : { isSuccess: false, failureResult: event },
+    );
+  }
+
+  disconnected(event: CallDisconnected): void {
+    this.settle({ isSuccess: false, failureResult: event });
+  }
+
+  settle(result: EventResult): void {
+    if (this.isSettled) return;
+    this.result = result;
+    for (const wait of [...this.waits]) wait.resolve(result);
+    this.onDone(this);
+  }
+
+  /** The request failed or the application shuts down: every wait, now or later, rejects. */
+  fail(error: unknown): void {
+    if (this.isSettled) return;
+    this.error = error;
+    for (const wait of [...this.waits]) wait.reject(error);
+    this.onDone(this);
+  }
+
+  shutdown(): void {
+    this.fail(new CallAutomationShutdownError(this.description));
+  }
+
+  /**
+   * Called by the registry when the default timeout has passed since the request: an operation
+   * nobody waits for is then forgotten, so unawaited operations cannot pile up.
+   */
+  expire(): void {
+    this.expired = true;
+    if (this.waits.size === 0) this.onDone(this);
+  }
+
+  wait(options: WaitOptions = {}): Promise<EventResult> {
+    if (this.result !== undefined) return Promise.resolve(this.result);
+    if (this.error !== undefined) return Promise.reject(this.error);
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.expired) {
+      return Promise.reject(
+        new CallAutomationTimeoutError(this.description, this.defaultTimeoutMs),
+      );
+    }
+    return new Promise<EventResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => wait.reject(signal?.reason);
+      const wait: PendingWait = {
+        resolve: (result) => {
+          wait.dispose();
+          resolve(result);
+        },
+        reject: (error) => {
+          wait.dispose();
+          reject(error);
+        },
+        dispose: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.waits.delete(wait);
+          if (this.expired && !this.isSettled && this.waits.size === 0) this.onDone(this);
+        },
+      };
+      this.waits.add(wait);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timer = startTimer(timeoutMs, () =>
+        wait.reject(new CallAutomationTimeoutError(this.description, timeoutMs)),
+      );
+    });
+  }
+}

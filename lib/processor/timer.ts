@@ -1,0 +1,43 @@
+/** The longest delay `setTimeout` takes; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A timer that never keeps the process alive. Delays past what `setTimeout` supports
+ * (about 24.8 days, Infinity included) mean "no timer".
+ */
+export function startTimer(delayMs: number, onTimeout: () => void): NodeJS.Timeout | undefined {
+  if (!(delayMs <= MAX_TIMER_MS)) return undefined;
+  const timer = setTimeout(onTimeout, Math.max(0, delayMs));
+  timer.unref();
+  return timer;
+}
+
+/**
+ * The one timer of a collection whose entries expire oldest first: it is due when the oldest
+ * entry expires, runs `sweep` (which drops expired entries and returns when the next one is
+ * due), and re-arms itself. This replaces a timer per entry.
+ */
+export class SweepTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly sweep: () => number | undefined) {}
+
+  /** Makes sure the timer fires no later than `dueAt` (epoch ms); undefined = nothing to expire. */
+  schedule(dueAt: number | undefined): void {
+    if (dueAt === undefined || (this.timer !== undefined && this.dueAt <= dueAt)) return;
+    this.cancel();
+    this.dueAt = dueAt;
+    this.timer = startTimer(dueAt - Date.now() + 1, () => {
+      this.timer = undefined;
+      this.dueAt = Number.POSITIVE_INFINITY;
+      this.schedule(this.sweep());
+    });
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dueAt = Number.POSITIVE_INFINITY;
+  }
+}

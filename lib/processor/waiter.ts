@@ -1,0 +1,91 @@
+import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.error';
+import type { CallEvent, UnknownCallEvent } from '../events/call-event.types';
+import {
+  type CallEventPredicate,
+  matchesFilter,
+  type NormalizedFilter,
+} from '../events/event-filter';
+import { startTimer } from './timer';
+
+export type AnyCallEvent = CallEvent | UnknownCallEvent;
+
+export interface WaitOptions {
+  /** How long to wait; defaults to the module's `defaultTimeoutMs` (240 000 ms). */
+  timeoutMs?: number;
+  /** Aborting rejects the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+let nextSequence = 0;
+
+/**
+ * One pending `waitForEvent`: a promise plus what settles it (a match, its timer, its signal,
+ * a disconnect or shutdown). `onSettled` lets the registry forget it, whichever way it ends.
+ */
+export class Waiter {
+  readonly sequence = nextSequence++;
+  readonly promise: Promise<AnyCallEvent>;
+  /** Index keys the registry filed this waiter under. */
+  keys: string[] = [];
+  private resolvePromise!: (event: AnyCallEvent) => void;
+  private rejectPromise!: (error: unknown) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private settled = false;
+  private readonly abortListener?: () => void;
+
+  constructor(
+    readonly filter: NormalizedFilter | undefined,
+    readonly predicate: CallEventPredicate | undefined,
+    readonly description: string,
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly onSettled: (waiter: Waiter) => void,
+  ) {
+    this.promise = new Promise<AnyCallEvent>((resolve, reject) => {
+      this.resolvePromise = resolve;
+      this.rejectPromise = reject;
+    });
+    if (signal) {
+      this.abortListener = () => this.reject(signal.reason);
+      signal.addEventListener('abort', this.abortListener, { once: true });
+    }
+    this.timer = startTimer(timeoutMs, () =>
+      this.reject(new CallAutomationTimeoutError(description, timeoutMs)),
+    );
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Whether an event satisfies this waiter; a throwing predicate rejects the waiter. */
+  accepts(event: AnyCallEvent): boolean {
+    if (this.filter !== undefined) return matchesFilter(this.filter, event);
+    if (this.predicate === undefined) return true;
+    try {
+      return this.predicate(event) === true;
+    } catch (error) {
+      this.reject(error);
+      return false;
+    }
+  }
+
+  resolve(event: AnyCallEvent): void {
+    if (this.finish()) this.resolvePromise(event);
+  }
+
+  reject(error: unknown): void {
+    if (this.finish()) this.rejectPromise(error);
+  }
+
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.signal && this.abortListener) {
+      this.signal.removeEventListener('abort', this.abortListener);
+    }
+    this.onSettled(this);
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+import type { CallEventMetadata } from '../events/call-event.types';
+import type { CloudEvent } from '../events/cloud-event';
+import type { AnyCallEvent } from '../processor/waiter';
+
+/** An event as it travels: parsed, with its envelope, and the CloudEvent it came from. */
+export interface ReceivedEvent {
+  event: AnyCallEvent;
+  metadata: CallEventMetadata;
+  cloudEvent: CloudEvent;
+}
+
+/**
+ * Carries accepted events to every replica's matching engine. In-process: a direct call.
+ * With Redis: a stream that every replica reads from its last position.
+ */
+export interface CallEventBus {
+  /** Connects; from now on `deliver` gets every event of the cluster, once, on this replica. */
+  start(deliver: (received: ReceivedEvent) => void): Promise<void>;
+  /**
+   * Drops duplicates (across the cluster) and hands the rest over durably. Resolves with one
+   * flag per event: true when it was new, false for a duplicate. Rejects when the hand-over
+   * failed; then none of these events counts as seen, so a redelivery is accepted.
+   */
+  publish(events: readonly ReceivedEvent[]): Promise<boolean[]>;
+  /** Stops delivering and closes connections. */
+  close(): Promise<void>;
+}

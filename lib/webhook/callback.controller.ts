@@ -1,0 +1,23 @@
+import { Controller, HttpCode, Post, Req, type Type } from '@nestjs/common';
+import type { ProcessSummary } from '../processor/event-processor.service';
+import type { WebhookRequest } from './webhook-body';
+import { WebhookRequestHandler } from './webhook-request.handler';
+
+/**
+ * The controller ACS posts mid-call callbacks to. A class per module registration, so that
+ * each registration has its own route (`webhookPath`).
+ */
+export function createCallbackController(path: string): Type<unknown> {
+  @Controller(path)
+  class CallAutomationCallbackController {
+    constructor(private readonly webhook: WebhookRequestHandler) {}
+
+    /** 200 once the batch is accepted; handlers run after the answer. */
+    @Post()
+    @HttpCode(200)
+    receive(@Req() request: WebhookRequest): Promise<ProcessSummary> {
+      return this.webhook.handleCallback(request);
+    }
+  }
+  return CallAutomationCallbackController;
+}
