@@ -72,7 +72,8 @@ export class OngoingHandlerRegistry {
     const exact = byKind.get(event.kind);
     const any = byKind.get('*');
     if (exact === undefined || any === undefined) {
-      return [...((exact ?? any) as Set<Attachment>)].map((attachment) => attachment.handler);
+      const only = exact ?? any;
+      return only === undefined ? [] : [...only].map((attachment) => attachment.handler);
     }
     return [...new Set([...exact, ...any])]
       .sort((a, b) => a.sequence - b.sequence)

@@ -1,0 +1,236 @@
+import 'reflect-metadata';
+import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { NestFactory, REQUEST } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
+import {
+  CallAutomationModule,
+  type CallAutomationModuleOptions,
+  CallAutomationShutdownError,
+  type CallEvent,
+  type CallEventMetadata,
+  EventProcessorService,
+  OnCallEvent,
+} from 'nestjs-call-automation';
+import { describe, expect, it } from 'vitest';
+import { startApp } from '../support/app';
+import { cloudEvent } from '../support/events';
+
+@Injectable()
+class AppConfig {
+  readonly values: CallAutomationModuleOptions = {
+    defaultTimeoutMs: 1_234,
+    webhookPath: 'from/factory',
+  };
+}
+
+@Module({ providers: [AppConfig], exports: [AppConfig] })
+class ConfigModule {}
+
+describe('CallAutomationModule', () => {
+  it('forRootAsync takes options from a factory with injected config', async () => {
+    const test = await startApp({
+      module: CallAutomationModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => config.values,
+      }),
+    });
+    try {
+      const error = await test.processor.waitForEvent({ kind: 'Never' }).catch((e) => e);
+      expect(error.timeoutMs).toBe(1_234);
+      expect((await test.post('from/factory', [cloudEvent('CallConnected')])).status).toBe(200);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('lets route options given beside useFactory win over the factory', async () => {
+    const test = await startApp({
+      module: CallAutomationModule.forRootAsync({
+        useFactory: async () => ({ webhookPath: 'ignored' }),
+        webhookPath: 'beside/factory',
+        incomingCallPath: 'beside/incoming',
+      }),
+    });
+    try {
+      expect((await test.post('beside/factory', [cloudEvent('CallConnected')])).status).toBe(200);
+      expect((await test.post('ignored', [cloudEvent('CallConnected')])).status).toBe(404);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('fails start-up with a message that names a wrong option', async () => {
+    const compile = Test.createTestingModule({
+      imports: [CallAutomationModule.forRoot({ defaultTimeoutMs: -5 })],
+    }).compile();
+    await expect(compile).rejects.toThrow(
+      /CallAutomationModule: defaultTimeoutMs must be a whole number >= 0 \(or Infinity\), got number -5/,
+    );
+    const asyncCompile = Test.createTestingModule({
+      imports: [CallAutomationModule.forRootAsync({ useFactory: () => ({ webhookPath: '  ' }) })],
+    }).compile();
+    await expect(asyncCompile).rejects.toThrow(/webhookPath must be a non-empty route path/);
+  });
+
+  it('is global with isGlobal', async () => {
+    @Injectable()
+    class Consumer {
+      constructor(readonly processor: EventProcessorService) {}
+    }
+    @Module({ providers: [Consumer] })
+    class FeatureModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [CallAutomationModule.forRoot({ isGlobal: true }), FeatureModule],
+    }).compile();
+    expect(moduleRef.get(Consumer).processor).toBeInstanceOf(EventProcessorService);
+    await moduleRef.close();
+  });
+
+  it('works without an HTTP server: handlers serve events fed to processEvents', async () => {
+    @Injectable()
+    class Recorder {
+      readonly seen: string[] = [];
+      @OnCallEvent(['CallConnected', 'PlayCompleted'])
+      @OnCallEvent('CallRinging')
+      onEvent(event: CallEvent, metadata: CallEventMetadata): void {
+        this.seen.push(`${event.kind}:${metadata.id}`);
+      }
+    }
+    @Module({ imports: [CallAutomationModule.forRoot()], providers: [Recorder] })
+    class WorkerModule {}
+    const app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    const processor = app.get(EventProcessorService);
+    const summary = await processor.processEvents(
+      JSON.stringify([
+        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e1'),
+        cloudEvent('CallRinging', { callConnectionId: 'c1' }, 'e2'),
+        cloudEvent('PlayFailed', { callConnectionId: 'c1' }, 'e3'),
+      ]),
+    );
+    expect(summary).toEqual({ received: 3, dispatched: 3, duplicates: 0 });
+    expect(app.get(Recorder).seen).toEqual(['CallConnected:e1', 'CallRinging:e2']);
+    await app.close();
+  });
+
+  it('resolves request-scoped handlers per event, with the event as the request', async () => {
+    const created: unknown[] = [];
+    @Injectable({ scope: Scope.REQUEST })
+    class PerEventHandler {
+      constructor(@Inject(REQUEST) readonly request: { event: CallEvent }) {
+        created.push(this);
+      }
+      @OnCallEvent('CallConnected')
+      handle(event: CallEvent): void {
+        expect(this.request.event).toBe(event);
+      }
+    }
+    const test = await startApp({ providers: [PerEventHandler] });
+    try {
+      await test.processor.processEvents([
+        cloudEvent('CallConnected'),
+        cloudEvent('CallConnected'),
+      ]);
+      await test.processor.whenIdle();
+      expect(created).toHaveLength(2);
+      expect(created[0]).not.toBe(created[1]);
+      expect(test.logger.messages('error')).toEqual([]);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('emits every event on @nestjs/event-emitter as call-automation.<Kind>', async () => {
+    @Injectable()
+    class Listener {
+      readonly seen: string[] = [];
+      @OnEvent('call-automation.PlayCompleted')
+      onPlay(event: CallEvent, metadata: CallEventMetadata): void {
+        this.seen.push(`${event.kind}:${metadata.id}`);
+      }
+      @OnEvent('call-automation.*')
+      onAny(event: CallEvent): void {
+        this.seen.push(`any:${event.kind}`);
+      }
+    }
+    const test = await startApp({
+      imports: [EventEmitterModule.forRoot({ wildcard: true })],
+      providers: [Listener],
+    });
+    try {
+      await test.post('api/callbacks', [
+        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e1'),
+      ]);
+      await test.processor.whenIdle();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(test.app.get(Listener).seen.sort()).toEqual(['PlayCompleted:e1', 'any:PlayCompleted']);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('rejects pending waiters at once on shutdown, and leaves no timer behind', async () => {
+    const test = await startApp();
+    const waiting = test.processor.waitForEvent({ kind: 'CallConnected' });
+    const started = Date.now();
+    await test.close();
+    const error = await waiting.catch((e) => e);
+    expect(error).toBeInstanceOf(CallAutomationShutdownError);
+    expect(error.message).toMatch(/shutting down/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('answers the Event Grid handshakes and dispatches IncomingCall', async () => {
+    @Injectable()
+    class IncomingCalls {
+      readonly contexts: string[] = [];
+      @OnCallEvent('IncomingCall')
+      onIncoming(event: CallEvent): void {
+        if (event.kind === 'IncomingCall') this.contexts.push(event.incomingCallContext);
+      }
+    }
+    const test = await startApp({ providers: [IncomingCalls] });
+    try {
+      const validation = await test.post(
+        'api/incomingCall',
+        [
+          {
+            id: 'v1',
+            eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+            data: { validationCode: 'code-1' },
+          },
+        ],
+        { 'aeg-event-type': 'SubscriptionValidation' },
+      );
+      expect(validation.status).toBe(200);
+      expect(await validation.json()).toEqual({ validationResponse: 'code-1' });
+      const options = await fetch(test.url('api/incomingCall'), {
+        method: 'OPTIONS',
+        headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+      });
+      expect(options.status).toBe(200);
+      expect(options.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
+      const delivery = await test.post(
+        'api/incomingCall',
+        [
+          {
+            id: 'incoming-1',
+            eventType: 'Microsoft.Communication.IncomingCall',
+            subject: '/caller/4:+1555/recipient/8:acs:bot',
+            data: { incomingCallContext: 'ctx-1', serverCallId: 's1', correlationId: 'corr' },
+          },
+        ],
+        { 'aeg-event-type': 'Notification' },
+      );
+      expect(delivery.status).toBe(200);
+      await test.processor.whenIdle();
+      expect(test.app.get(IncomingCalls).contexts).toEqual(['ctx-1']);
+      await expect(test.processor.waitForEvent({ kind: 'IncomingCall' })).resolves.toMatchObject({
+        incomingCallContext: 'ctx-1',
+      });
+    } finally {
+      await test.close();
+    }
+  });
+});

@@ -1,0 +1,384 @@
+import {
+  CallAutomationShutdownError,
+  CallAutomationTimeoutError,
+  CallDisconnectedError,
+} from 'nestjs-call-automation';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRouter } from '../support/router';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('waiting for events', () => {
+  it('resolves a waiter with the first matching live event', async () => {
+    const { router, deliver } = createRouter();
+    const waiting = router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
+    deliver('PlayCompleted', { callConnectionId: 'c2' });
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    const event = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'op' });
+    await expect(waiting).resolves.toBe(event);
+  });
+
+  it('resolves every pending waiter that matches a live event', async () => {
+    const { router, deliver } = createRouter();
+    const byCall = router.wait({ callConnectionId: 'c1' });
+    const byKind = router.wait({ kind: 'CallConnected' });
+    const byContext = router.wait({ operationContext: 'op1' });
+    const byPredicate = router.wait((event) => event.kind === 'CallConnected');
+    const unrelated = router.wait({ callConnectionId: 'c2' }, { timeoutMs: 50 });
+    const event = deliver('CallConnected', { callConnectionId: 'c1', operationContext: 'op1' });
+    await expect(Promise.all([byCall, byKind, byContext, byPredicate])).resolves.toEqual([
+      event,
+      event,
+      event,
+      event,
+    ]);
+    await expect(unrelated).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+    expect(router.backlog.size).toBe(0);
+  });
+
+  it('matches callConnectionId and operationContext together', async () => {
+    const { router, deliver } = createRouter();
+    const waiting = router.wait({ callConnectionId: 'c2', operationContext: 'menu' });
+    deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'menu' });
+    const event = deliver('PlayCompleted', { callConnectionId: 'c2', operationContext: 'menu' });
+    await expect(waiting).resolves.toBe(event);
+  });
+
+  it('accepts several kinds and the * wildcard', async () => {
+    const { router, deliver } = createRouter();
+    const either = router.wait({ callConnectionId: 'c1', kind: ['PlayCompleted', 'PlayFailed'] });
+    const any = router.wait({ callConnectionId: 'c1', kind: '*' });
+    const failed = deliver('PlayFailed', { callConnectionId: 'c1' });
+    await expect(either).resolves.toBe(failed);
+    await expect(any).resolves.toBe(failed);
+  });
+
+  it('leaves nothing behind once settled', async () => {
+    const { router, deliver } = createRouter();
+    const waits = [
+      router.wait({ callConnectionId: 'c1', kind: ['A', 'B'] }),
+      router.wait({ operationContext: 'x' }),
+      router.wait({ kind: 'A' }),
+      router.wait({}),
+      router.wait(() => true),
+    ];
+    expect(router.waiters.size).toBe(5);
+    deliver('A', { callConnectionId: 'c1', operationContext: 'x' });
+    await Promise.all(waits);
+    expect(router.waiters.size).toBe(0);
+    const timedOut = router.wait({ callConnectionId: 'c9' }, { timeoutMs: 1 });
+    await expect(timedOut).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+    expect(router.waiters.size).toBe(0);
+  });
+});
+
+describe('the backlog', () => {
+  it('gives an event that arrived before its waiter to the waiter that comes later', async () => {
+    const { router, deliver } = createRouter();
+    const event = deliver('CallConnected', { callConnectionId: 'c1', operationContext: 'create' });
+    expect(router.backlog.size).toBe(1);
+    await expect(router.wait({ operationContext: 'create', kind: 'CallConnected' })).resolves.toBe(
+      event,
+    );
+    expect(router.backlog.size).toBe(0);
+  });
+
+  it('serves one late waiter per backlogged event, oldest first', async () => {
+    const { router, deliver } = createRouter();
+    const first = deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
+    const second = deliver('ToneReceived', { callConnectionId: 'c1', tone: '2' });
+    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toBe(first);
+    await expect(router.wait({ kind: 'ToneReceived' })).resolves.toBe(second);
+    await expect(router.wait({ callConnectionId: 'c1' }, { timeoutMs: 10 })).rejects.toBeInstanceOf(
+      CallAutomationTimeoutError,
+    );
+  });
+
+  it('takes the oldest match across several kinds', async () => {
+    const { router, deliver } = createRouter();
+    const older = deliver('PlayFailed', { callConnectionId: 'c1' });
+    deliver('PlayCompleted', { callConnectionId: 'c2' });
+    await expect(router.wait({ kind: ['PlayCompleted', 'PlayFailed'] })).resolves.toBe(older);
+  });
+
+  it('keeps only events that no waiter took', async () => {
+    const { router, deliver } = createRouter();
+    const waiting = router.wait({ callConnectionId: 'c1' });
+    deliver('CallConnected', { callConnectionId: 'c1' });
+    await waiting;
+    expect(router.backlog.size).toBe(0);
+  });
+
+  it('forgets events after backlogTtlMs', async () => {
+    vi.useFakeTimers();
+    const { router, deliver } = createRouter({ backlogTtlMs: 5_000 });
+    deliver('CallConnected', { callConnectionId: 'c1' });
+    vi.advanceTimersByTime(4_999);
+    expect(router.backlog.size).toBe(1);
+    vi.advanceTimersByTime(2);
+    expect(router.backlog.size).toBe(0);
+    const late = router.wait({ callConnectionId: 'c1' }, { timeoutMs: 100 });
+    vi.advanceTimersByTime(100);
+    await expect(late).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+  });
+
+  it('holds at most maxBacklogEvents, dropping the oldest', async () => {
+    const { router, deliver } = createRouter({ maxBacklogEvents: 3 });
+    for (let index = 0; index < 5; index++) deliver('Tone', { callConnectionId: 'c1', index });
+    expect(router.backlog.size).toBe(3);
+    expect(router.backlog.evicted).toBe(2);
+    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 2 });
+  });
+});
+
+describe('timeouts, aborts and bad input', () => {
+  it('times out with an error that names what was awaited', async () => {
+    const { router } = createRouter();
+    const error = await router
+      .wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }, { timeoutMs: 20 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(CallAutomationTimeoutError);
+    expect(error.message).toContain('PlayCompleted for call c1');
+    expect(error.message).toContain('20 ms');
+    expect(error.timeoutMs).toBe(20);
+  });
+
+  it('uses defaultTimeoutMs when no timeout is given', async () => {
+    vi.useFakeTimers();
+    const { router } = createRouter({ defaultTimeoutMs: 240_000 });
+    const waiting = router.wait({ kind: 'CallConnected' });
+    const outcome = waiting.catch((error) => error);
+    vi.advanceTimersByTime(239_999);
+    expect(router.waiters.size).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(await outcome).toBeInstanceOf(CallAutomationTimeoutError);
+  });
+
+  it('rejects with the abort reason, before or while waiting', async () => {
+    const { router } = createRouter();
+    const controller = new AbortController();
+    const waiting = router.wait({ kind: 'CallConnected' }, { signal: controller.signal });
+    const reason = new Error('caller hung up the UI');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await expect(router.wait({ kind: 'X' }, { signal: AbortSignal.abort('early') })).rejects.toBe(
+      'early',
+    );
+    expect(router.waiters.size).toBe(0);
+  });
+
+  it('rejects bad filters and timeouts with a message that names the mistake', async () => {
+    const { router } = createRouter();
+    await expect(router.wait({ callconnectionId: 'c1' } as never)).rejects.toThrow(
+      /unknown filter field 'callconnectionId'/,
+    );
+    await expect(router.wait({ kind: [] })).rejects.toThrow(/filter.kind/);
+    await expect(router.wait({ callConnectionId: '' })).rejects.toThrow(
+      /callConnectionId must be a non-empty string/,
+    );
+    await expect(router.wait({ kind: 'A' }, { timeoutMs: -1 })).rejects.toThrow(/timeoutMs/);
+    await expect(router.wait(42 as never)).rejects.toThrow(/filter object/);
+    expect(router.waiters.size).toBe(0);
+  });
+
+  it('rejects a waiter whose predicate throws, and only that waiter', async () => {
+    const { router, deliver } = createRouter();
+    const broken = router.wait(() => {
+      throw new Error('bug in predicate');
+    });
+    const fine = router.wait({ kind: 'A' });
+    const event = deliver('A');
+    await expect(broken).rejects.toThrow('bug in predicate');
+    await expect(fine).resolves.toBe(event);
+  });
+});
+
+describe('ongoing handlers', () => {
+  it('runs for every matching event of its call until detached', () => {
+    const { router, deliver } = createRouter();
+    const seen: string[] = [];
+    const detach = router.attach('c1', ['ToneReceived'], (event) =>
+      seen.push(String((event as { tone?: string }).tone)),
+    );
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
+    deliver('ToneReceived', { callConnectionId: 'c2', tone: 'x' });
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '2' });
+    detach();
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '3' });
+    expect(seen).toEqual(['1', '2']);
+  });
+
+  it('keeps every attachment: re-attaching adds a handler and each detach removes its own', () => {
+    const { router, deliver } = createRouter();
+    const seen: string[] = [];
+    const detachFirst = router.attach('c1', ['A'], () => seen.push('first'));
+    router.attach('c1', ['A'], () => seen.push('second'));
+    router.attach('c1', ['*'], () => seen.push('any'));
+    deliver('A', { callConnectionId: 'c1' });
+    detachFirst();
+    deliver('A', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['first', 'second', 'any', 'second', 'any']);
+    router.detach('c1', ['A']);
+    deliver('A', { callConnectionId: 'c1' });
+    expect(seen.slice(5)).toEqual(['any']);
+    router.detach('c1');
+    expect(router.ongoing.callCount).toBe(0);
+  });
+
+  it('does not let a throwing handler stop the others', () => {
+    const { router, deliver, handlerErrors } = createRouter();
+    const seen: string[] = [];
+    router.attach('c1', ['A'], () => {
+      throw new Error('boom');
+    });
+    router.attach('c1', ['A'], () => seen.push('ran'));
+    deliver('A', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['ran']);
+    expect(handlerErrors).toHaveLength(1);
+  });
+});
+
+describe('CallDisconnected', () => {
+  it('lets waiters and handlers see it, then frees everything of that call', async () => {
+    const { router, deliver } = createRouter();
+    const handled: string[] = [];
+    router.attach('c1', ['*'], (event) => handled.push(event.kind));
+    const forDisconnect = router.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' });
+    const forPlay = router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
+    const predicate = router.wait((event) => event.kind === 'Never', { timeoutMs: 30 });
+    const otherCall = router.wait({ callConnectionId: 'c2' });
+    deliver('ParticipantsUpdated', { callConnectionId: 'c1' });
+    expect(router.backlog.size).toBe(1);
+
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+
+    await expect(forDisconnect).resolves.toBe(disconnected);
+    const error = await forPlay.catch((e) => e);
+    expect(error).toBeInstanceOf(CallDisconnectedError);
+    expect(error.callConnectionId).toBe('c1');
+    expect(error.event).toBe(disconnected);
+    expect(error.message).toContain('c1');
+    expect(handled).toEqual(['ParticipantsUpdated', 'CallDisconnected']);
+    expect(router.backlog.size).toBe(0);
+    expect(router.ongoing.callCount).toBe(0);
+    await expect(predicate).rejects.toBeInstanceOf(CallAutomationTimeoutError); // left alone
+    deliver('CallConnected', { callConnectionId: 'c2' });
+    await otherCall;
+    expect(router.waiters.size).toBe(0);
+  });
+
+  it('settles pending operations of the call as failures carrying CallDisconnected', async () => {
+    const { router, deliver } = createRouter();
+    const play = router.registerOperation({
+      operationContext: 'play-1',
+      callConnectionId: 'c1',
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'playToAll on call c1',
+    });
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    // Waiting starts after the disconnect: the operation was pending since its request.
+    await expect(play.wait()).resolves.toEqual({ isSuccess: false, failureResult: disconnected });
+    expect(router.operations.size).toBe(0);
+  });
+
+  it('fails an operation whose call turns out to have disconnected already', async () => {
+    const { router, deliver } = createRouter();
+    const create = router.registerOperation({
+      operationContext: 'create-1',
+      successKinds: ['CallConnected'],
+      failureKinds: ['CreateCallFailed'],
+      name: 'createCall',
+    });
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c7' });
+    router.bindOperationToCall(create, 'c7');
+    await expect(create.wait()).resolves.toEqual({ isSuccess: false, failureResult: disconnected });
+  });
+
+  it('answers new waiters for a call that just ended at once', async () => {
+    const { router, deliver } = createRouter();
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    await expect(router.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' })).resolves.toBe(
+      disconnected,
+    );
+    await expect(
+      router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }),
+    ).rejects.toBeInstanceOf(CallDisconnectedError);
+  });
+});
+
+describe('operations', () => {
+  const spec = (operationContext: string, callConnectionId?: string) => ({
+    operationContext,
+    ...(callConnectionId ? { callConnectionId } : {}),
+    successKinds: ['PlayCompleted'],
+    failureKinds: ['PlayFailed'],
+    name: 'play',
+  });
+
+  it('keeps an outcome that arrives before anyone waits', async () => {
+    const { router, deliver } = createRouter();
+    const operation = router.registerOperation(spec('op1', 'c1'));
+    const completed = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'op1' });
+    expect(router.backlog.size).toBe(0);
+    await expect(operation.wait()).resolves.toEqual({ isSuccess: true, successResult: completed });
+    await expect(operation.wait()).resolves.toEqual({ isSuccess: true, successResult: completed });
+  });
+
+  it('tells apart operations of different calls that reuse one operationContext', async () => {
+    const { router, deliver } = createRouter();
+    const first = router.registerOperation(spec('menu', 'c1'));
+    const second = router.registerOperation(spec('menu', 'c2'));
+    const failed = deliver('PlayFailed', { callConnectionId: 'c2', operationContext: 'menu' });
+    const completed = deliver('PlayCompleted', {
+      callConnectionId: 'c1',
+      operationContext: 'menu',
+    });
+    await expect(first.wait()).resolves.toEqual({ isSuccess: true, successResult: completed });
+    await expect(second.wait()).resolves.toEqual({ isSuccess: false, failureResult: failed });
+  });
+
+  it('times out a wait without forgetting the operation', async () => {
+    const { router, deliver } = createRouter();
+    const operation = router.registerOperation(spec('op1', 'c1'));
+    await expect(operation.wait({ timeoutMs: 5 })).rejects.toThrow(
+      /PlayCompleted\|PlayFailed of play/,
+    );
+    const completed = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'op1' });
+    await expect(operation.wait()).resolves.toMatchObject({ successResult: completed });
+  });
+
+  it('forgets an operation nobody waits for after the default timeout', () => {
+    vi.useFakeTimers();
+    const { router } = createRouter({ defaultTimeoutMs: 1_000 });
+    router.registerOperation(spec('op1', 'c1'));
+    expect(router.operations.size).toBe(1);
+    vi.advanceTimersByTime(1_002);
+    expect(router.operations.size).toBe(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('rejects every pending wait at once and refuses new ones', async () => {
+    const { router } = createRouter({ defaultTimeoutMs: 240_000 });
+    const waiting = router.wait({ kind: 'CallConnected' });
+    const operation = router.registerOperation({
+      operationContext: 'op',
+      successKinds: ['CallConnected'],
+      failureKinds: [],
+      name: 'createCall',
+    });
+    const operationWait = operation.wait();
+    router.close();
+    const error = await waiting.catch((e) => e);
+    expect(error).toBeInstanceOf(CallAutomationShutdownError);
+    expect(error.message).toMatch(/shutting down/);
+    await expect(operationWait).rejects.toBeInstanceOf(CallAutomationShutdownError);
+    await expect(router.wait({ kind: 'A' })).rejects.toBeInstanceOf(CallAutomationShutdownError);
+    expect(router.waiters.size).toBe(0);
+    expect(router.operations.size).toBe(0);
+  });
+});
