@@ -8,6 +8,7 @@ import {
   OPTIONS_TYPE,
   RAW_OPTIONS_TOKEN,
 } from './call-automation.module-definition';
+import { CallAutomationService } from './client/call-automation.service';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
 import type {
@@ -77,10 +78,11 @@ function withServices(
       { provide: CALL_EVENT_BUS, inject: [CALL_AUTOMATION_OPTIONS], useFactory: createEventBus },
       CallEventHandlersExplorer,
       EventProcessorService,
+      CallAutomationService,
       WebhookRequestHandler,
       WebhookAdapterConfigurer,
     ],
-    exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService],
+    exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService, CallAutomationService],
   };
 }
 

@@ -1,4 +1,14 @@
 export { CallAutomationModule } from './call-automation.module';
+export { AwaitableCallConnection } from './client/awaitable-call-connection';
+export { AwaitableCallMedia } from './client/awaitable-call-media';
+export type { Awaitable, AwaitableOperation, OperationResult } from './client/awaitable-operation';
+export { CallAutomationService, type WithCallbackUrl } from './client/call-automation.service';
+export {
+  OPERATION_EVENTS,
+  type OperationEvents,
+  type OperationName,
+} from './client/operation-events';
+export type { CommunicationIdentifier } from './client/sdk-types';
 export { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from './constants';
 export { OnCallEvent } from './decorators/on-call-event.decorator';
 export * from './errors';

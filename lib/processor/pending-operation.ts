@@ -98,8 +98,9 @@ export class PendingOperation {
     );
   }
 
+  /** The call ended: a failure, unless ending the call was the point (hangUp). */
   disconnected(event: CallDisconnected): void {
-    this.settle({ isSuccess: false, failureResult: event });
+    this.settleWith(event);
   }
 
   settle(result: EventResult): void {

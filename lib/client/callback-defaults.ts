@@ -1,0 +1,32 @@
+import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
+import type { MidCallOperationOptions } from './awaitable-operation';
+
+/**
+ * Where callbacks go by default: the module's `callbackUri`. Operations that take an
+ * `operationCallbackUrl` get it too, so their events reach this app even on a call that was
+ * set up with another callback URL.
+ */
+export class CallbackDefaults {
+  constructor(private readonly callbackUri: string | undefined) {}
+
+  /** The callback URL of a new call: the caller's, else the module's; an error says which option is missing. */
+  callUrl(operation: string, callbackUrl: string | undefined): string {
+    const url = callbackUrl ?? this.callbackUri;
+    if (url === undefined) {
+      throw new CallAutomationConfigurationError(
+        `${operation} needs a callback URL: set callbackUri in CallAutomationModule.forRoot({ callbackUri }) or pass options.callbackUrl.`,
+      );
+    }
+    return url;
+  }
+
+  /** The options of a mid-call operation with its operationContext and callback filled in. */
+  operationOptions<O extends MidCallOperationOptions>(options: O, operationContext: string): O {
+    const operationCallbackUrl = options.operationCallbackUrl ?? this.callbackUri;
+    return {
+      ...options,
+      operationContext,
+      ...(operationCallbackUrl !== undefined ? { operationCallbackUrl } : {}),
+    };
+  }
+}
