@@ -44,7 +44,11 @@ export interface CallAutomationModuleOptions {
   maxBacklogEvents?: number;
   /** How long a CloudEvent id is remembered to drop redeliveries. @default 600000 (ten minutes) */
   dedupeTtlMs?: number;
-  /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. @default 100000 */
+  /**
+   * Most CloudEvent ids remembered at once; past it the oldest is forgotten. The in-process
+   * store takes about 40 bytes per id, allocated once at start-up (4 MB at the default).
+   * @default 100000
+   */
   maxDedupeIds?: number;
   /** Webhook body limit in bytes; larger bodies get 413. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;

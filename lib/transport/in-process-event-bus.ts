@@ -1,14 +1,14 @@
-import { ExpiringMap } from '../processor/expiring-map';
+import { SeenEventIds } from '../processor/seen-event-ids';
 import type { CallEventBus, ReceivedEvent } from './call-event-bus.interface';
 
 /** The bus of a single replica: de-duplicates in memory and delivers at once. */
 export class InProcessEventBus implements CallEventBus {
-  readonly seen: ExpiringMap<string, true>;
+  readonly seen: SeenEventIds;
   private deliver: ((received: ReceivedEvent) => void) | undefined;
   private readonly early: ReceivedEvent[] = [];
 
   constructor(dedupeTtlMs: number, maxDedupeIds: number) {
-    this.seen = new ExpiringMap(dedupeTtlMs, maxDedupeIds);
+    this.seen = new SeenEventIds(dedupeTtlMs, maxDedupeIds);
   }
 
   async start(deliver: (received: ReceivedEvent) => void): Promise<void> {
@@ -19,7 +19,7 @@ export class InProcessEventBus implements CallEventBus {
 
   async publish(events: readonly ReceivedEvent[]): Promise<boolean[]> {
     return events.map((received) => {
-      if (!this.seen.setIfAbsent(received.metadata.id, true)) return false;
+      if (!this.seen.add(received.metadata.id)) return false;
       if (this.deliver) this.deliver(received);
       else this.early.push(received);
       return true;
