@@ -1,9 +1,34 @@
+import { isDeepStrictEqual } from 'node:util';
 import { parseCallAutomationEvent } from '@azure/communication-call-automation';
-import type { CallEvent, CallEventMetadata, UnknownCallEvent } from './call-event.types';
+import type {
+  CallEvent,
+  CallEventMetadata,
+  KnownCallEventKind,
+  UnknownCallEvent,
+} from './call-event.types';
 import type { CloudEvent } from './cloud-event';
-import { isKnownCallEventKind } from './known-event-kinds';
+import { isKnownCallEventKind, KNOWN_CALL_EVENT_KINDS } from './known-event-kinds';
 
 const TYPE_PREFIX = 'Microsoft.Communication.';
+
+/**
+ * Kinds whose data the SDK's parser converts (wire identifiers become SDK identifiers). For
+ * every other kind the parser's result is `{ ...data, kind }`: its deserializer passes `data`
+ * (mapper type "any") through untouched. Those kinds skip the SDK's generic deserializer,
+ * which costs about 10 µs per event; `verifyFastPath` proves at start-up that the installed
+ * SDK still gives the same result.
+ */
+const CONVERTED_KINDS: ReadonlySet<KnownCallEventKind> = new Set<KnownCallEventKind>([
+  'AddParticipantSucceeded',
+  'AddParticipantFailed',
+  'RemoveParticipantSucceeded',
+  'RemoveParticipantFailed',
+  'MoveParticipantSucceeded',
+  'MoveParticipantFailed',
+  'ParticipantsUpdated',
+]);
+
+let fastPath = true;
 
 /** `Microsoft.Communication.PlayCompleted` -> `PlayCompleted`; other types stay whole. */
 export function kindOfType(type: string): string {
@@ -25,27 +50,72 @@ export interface ConvertedEvent {
 }
 
 /**
- * The SDK's own parse of one checked CloudEvent. The SDK reads only the first element of an
- * array, mutates its input and throws on types it does not know: so it gets one event at a
- * time, on a copy, and unknown types become `{ ...data, kind }` without it.
+ * The SDK's parse of one checked CloudEvent. The SDK reads only the first element of an array,
+ * mutates its input and throws on types it does not know: so it gets one event at a time, on a
+ * copy, and unknown types become `{ ...data, kind }` without it.
  */
 export function toCallEvent(cloudEvent: CloudEvent): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
-  if (cloudEvent.type.startsWith(TYPE_PREFIX) && isKnownCallEventKind(kind)) {
-    try {
-      const event = parseCallAutomationEvent({
-        id: cloudEvent.id,
-        source: cloudEvent.source ?? '',
-        type: cloudEvent.type,
-        data: { ...cloudEvent.data },
-      });
-      return { event };
-    } catch (error) {
-      return {
-        event: { ...cloudEvent.data, kind } as UnknownCallEvent,
-        parseError: error as Error,
-      };
-    }
+  const known = cloudEvent.type.startsWith(TYPE_PREFIX) && isKnownCallEventKind(kind);
+  if (!known || (fastPath && !CONVERTED_KINDS.has(kind))) {
+    return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
   }
-  return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
+  try {
+    return { event: parseWithSdk(cloudEvent) };
+  } catch (error) {
+    return { event: { ...cloudEvent.data, kind } as UnknownCallEvent, parseError: error as Error };
+  }
+}
+
+function parseWithSdk(cloudEvent: CloudEvent): CallEvent {
+  return parseCallAutomationEvent({
+    id: cloudEvent.id,
+    source: cloudEvent.source ?? '',
+    type: cloudEvent.type,
+    data: { ...cloudEvent.data },
+  });
+}
+
+/**
+ * Checks, for every kind that skips the SDK, that the installed SDK's parser gives exactly
+ * `{ ...data, kind }` for data full of identifier-like fields. If a future SDK converts more,
+ * the fast path turns itself off. Returns the kinds that differed.
+ */
+export function verifyFastPath(): KnownCallEventKind[] {
+  const identifier = {
+    kind: 'communicationUser',
+    rawId: '8:acs:u',
+    communicationUser: { id: '8:acs:u' },
+  };
+  const data = {
+    callConnectionId: 'c',
+    serverCallId: 's',
+    correlationId: 'r',
+    operationContext: 'o',
+    resultInformation: { code: 200, subCode: 0, message: 'ok' },
+    participant: identifier,
+    participants: [{ identifier, isMuted: false }],
+    targetParticipant: identifier,
+    transferTarget: identifier,
+    transferee: identifier,
+    startDateTime: '2026-01-01T00:00:00Z',
+    time: '2026-01-01T00:00:00Z',
+    kind: 'shadowed',
+  };
+  const differing = KNOWN_CALL_EVENT_KINDS.filter((kind) => {
+    if (CONVERTED_KINDS.has(kind)) return false;
+    const cloudEvent: CloudEvent = {
+      id: 'check',
+      source: 'check',
+      type: TYPE_PREFIX + kind,
+      data: structuredClone(data),
+    };
+    try {
+      return !isDeepStrictEqual(parseWithSdk(cloudEvent), { ...cloudEvent.data, kind });
+    } catch {
+      return true;
+    }
+  });
+  fastPath = differing.length === 0;
+  return differing;
 }

@@ -1,14 +1,18 @@
 import type { CallEventMetadata } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
+import { FifoQueue, type QueueItem } from './fifo-queue';
 import { SweepTimer } from './timer';
 import type { AnyCallEvent, Waiter } from './waiter';
-import { addTo, removeFrom } from './waiter-registry';
 
-interface BacklogEntry {
+interface BacklogEntry extends QueueItem {
   readonly sequence: number;
   readonly event: AnyCallEvent;
   readonly metadata: CallEventMetadata;
   readonly expiresAt: number;
+  /** Index keys, copied at arrival: handlers may change the event object itself. */
+  readonly kind: string;
+  readonly call: string | undefined;
+  readonly operationContext: string | undefined;
 }
 
 /**
@@ -17,15 +21,15 @@ interface BacklogEntry {
  *
  * - Indexed by call, operationContext and kind, so a new filter waiter reads only its bucket.
  * - Oldest matching event first; an entry goes to one waiter only.
- * - One timer for the whole backlog (armed for the oldest entry), plus expiry checked on read.
+ * - One timer for the whole backlog (armed for the oldest entry), plus expiry checked on use.
  * - At most `maxEntries`: past that the oldest entry is dropped (and counted in `evicted`).
  */
 export class EventBacklog {
-  /** Insertion order is arrival order, and so expiry order. */
-  private readonly entries = new Set<BacklogEntry>();
-  private readonly byCall = new Map<string, Set<BacklogEntry>>();
-  private readonly byOperation = new Map<string, Set<BacklogEntry>>();
-  private readonly byKind = new Map<string, Set<BacklogEntry>>();
+  /** Arrival order is expiry order. */
+  private readonly entries = new FifoQueue<BacklogEntry>();
+  private readonly byCall = new Map<string, FifoQueue<BacklogEntry>>();
+  private readonly byOperation = new Map<string, FifoQueue<BacklogEntry>>();
+  private readonly byKind = new Map<string, FifoQueue<BacklogEntry>>();
   private readonly timer = new SweepTimer(() => this.expire());
   private sequence = 0;
   evicted = 0;
@@ -43,31 +47,35 @@ export class EventBacklog {
   add(event: AnyCallEvent, metadata: CallEventMetadata): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
     this.expire();
+    const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
     const entry: BacklogEntry = {
+      removed: false,
       sequence: this.sequence++,
       event,
       metadata,
       expiresAt: this.now() + this.ttlMs,
+      kind: event.kind,
+      call,
+      operationContext: operationContextOf(event),
     };
-    this.entries.add(entry);
-    if (typeof event.callConnectionId === 'string')
-      addTo(this.byCall, event.callConnectionId, entry);
-    const operationContext = operationContextOf(event);
-    if (operationContext !== undefined) addTo(this.byOperation, operationContext, entry);
-    addTo(this.byKind, event.kind, entry);
+    this.entries.push(entry);
+    if (call !== undefined) bucket(this.byCall, call).push(entry);
+    if (entry.operationContext !== undefined)
+      bucket(this.byOperation, entry.operationContext).push(entry);
+    bucket(this.byKind, entry.kind).push(entry);
     while (this.entries.size > this.maxEntries) {
-      this.delete(this.oldest() as BacklogEntry);
+      this.delete(this.entries.first() as BacklogEntry);
       this.evicted++;
     }
-    this.timer.schedule(this.oldest()?.expiresAt);
+    this.timer.schedule(this.entries.first()?.expiresAt);
   }
 
   /** Removes and returns the oldest entry the waiter accepts. */
   take(waiter: Waiter): AnyCallEvent | undefined {
     this.expire();
     let found: BacklogEntry | undefined;
-    for (const bucket of this.candidates(waiter)) {
-      for (const entry of bucket) {
+    for (const candidates of this.candidates(waiter)) {
+      for (const entry of candidates) {
         if (found !== undefined && entry.sequence > found.sequence) break;
         if (waiter.accepts(entry.event)) {
           found = entry;
@@ -84,16 +92,16 @@ export class EventBacklog {
   /** Forgets every entry of a call (it disconnected). */
   dropCall(callConnectionId: string): void {
     const entries = this.byCall.get(callConnectionId);
-    if (entries) for (const entry of [...entries]) this.delete(entry);
+    if (entries) for (const entry of entries) this.delete(entry);
   }
 
   clear(): void {
-    for (const entry of [...this.entries]) this.delete(entry);
+    for (const entry of this.entries) this.delete(entry);
   }
 
   /**
-   * The buckets that hold every entry a waiter could accept, each oldest first: the most
-   * selective index the waiter names (one bucket per kind when it names only kinds).
+   * The queues that hold every entry a waiter could accept, each oldest first: the most
+   * selective index the waiter names (one queue per kind when it names only kinds).
    */
   private candidates(waiter: Waiter): Iterable<BacklogEntry>[] {
     const filter = waiter.filter;
@@ -109,26 +117,37 @@ export class EventBacklog {
     return [this.entries];
   }
 
-  private oldest(): BacklogEntry | undefined {
-    return this.entries.values().next().value;
-  }
-
   /** Drops expired entries; returns when the oldest remaining one expires. */
   private expire(): number | undefined {
     const now = this.now();
-    let entry = this.oldest();
-    for (; entry && entry.expiresAt <= now; entry = this.oldest()) this.delete(entry);
+    let entry = this.entries.first();
+    for (; entry && entry.expiresAt <= now; entry = this.entries.first()) this.delete(entry);
     return entry?.expiresAt;
   }
 
   private delete(entry: BacklogEntry): void {
-    if (!this.entries.delete(entry)) return;
-    const { event } = entry;
-    if (typeof event.callConnectionId === 'string')
-      removeFrom(this.byCall, event.callConnectionId, entry);
-    const operationContext = operationContextOf(event);
-    if (operationContext !== undefined) removeFrom(this.byOperation, operationContext, entry);
-    removeFrom(this.byKind, event.kind, entry);
+    if (entry.removed) return;
+    entry.removed = true;
+    this.entries.removed();
+    if (entry.call !== undefined) unbucket(this.byCall, entry.call);
+    if (entry.operationContext !== undefined) unbucket(this.byOperation, entry.operationContext);
+    unbucket(this.byKind, entry.kind);
     if (this.entries.size === 0) this.timer.cancel();
   }
+}
+
+function bucket(index: Map<string, FifoQueue<BacklogEntry>>, key: string): FifoQueue<BacklogEntry> {
+  let queue = index.get(key);
+  if (queue === undefined) {
+    queue = new FifoQueue();
+    index.set(key, queue);
+  }
+  return queue;
+}
+
+function unbucket(index: Map<string, FifoQueue<BacklogEntry>>, key: string): void {
+  const queue = index.get(key);
+  if (queue === undefined) return;
+  queue.removed();
+  if (queue.size === 0) index.delete(key);
 }

@@ -12,7 +12,7 @@ import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.expl
 import type { CallEvent, CallEventMetadata, CallEventOfKind } from '../events/call-event.types';
 import { readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
-import { metadataOf, toCallEvent } from '../events/to-call-event';
+import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventRouter } from './call-event-router';
@@ -76,6 +76,12 @@ export class EventProcessorService
   }
 
   async onModuleInit(): Promise<void> {
+    const differing = verifyFastPath();
+    if (differing.length > 0) {
+      this.logger.warn(
+        `The installed @azure/communication-call-automation parses ${differing.join(', ')} differently than expected; every event now goes through its parser (slower, same results).`,
+      );
+    }
     this.handlers.discover();
     this.emitter = await this.findEventEmitter();
     await this.bus.start((received) => this.router.deliver(received.event, received.metadata));

@@ -1,14 +1,22 @@
+import { FifoQueue, type QueueItem } from './fifo-queue';
 import { SweepTimer } from './timer';
+
+interface Entry<K, V> extends QueueItem {
+  readonly key: K;
+  readonly value: V;
+  readonly expiresAt: number;
+}
 
 /**
  * A Map whose entries live `ttlMs` and which never holds more than `maxSize` of them (past
  * that, the oldest goes first). Expiry is checked on every read and write, and one timer,
- * due when the oldest entry expires, empties it when idle. Used for the ids already seen
- * (de-duplication) and for calls that recently disconnected.
+ * due when the oldest entry expires, empties it when idle. Used for calls that recently
+ * disconnected.
  */
 export class ExpiringMap<K, V> {
+  private readonly entries = new Map<K, Entry<K, V>>();
   /** Insertion order is expiry order: every entry gets the same ttl. */
-  private readonly entries = new Map<K, { value: V; expiresAt: number }>();
+  private readonly order = new FifoQueue<Entry<K, V>>();
   private readonly timer = new SweepTimer(() => this.sweep(this.now()));
   /** Entries dropped for room before their time. */
   evicted = 0;
@@ -31,7 +39,7 @@ export class ExpiringMap<K, V> {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt > this.now()) return entry.value;
-    this.entries.delete(key);
+    this.remove(entry);
     return undefined;
   }
 
@@ -43,36 +51,43 @@ export class ExpiringMap<K, V> {
   set(key: K, value: V): void {
     if (!this.enabled) return;
     const now = this.now();
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    const previous = this.entries.get(key);
+    if (previous !== undefined) this.remove(previous);
+    const entry: Entry<K, V> = { removed: false, key, value, expiresAt: now + this.ttlMs };
+    this.entries.set(key, entry);
+    this.order.push(entry);
     while (this.entries.size > this.maxSize) {
-      this.entries.delete(this.entries.keys().next().value as K);
+      this.remove(this.order.first() as Entry<K, V>);
       this.evicted++;
     }
     this.timer.schedule(this.sweep(now));
   }
 
-  /** Sets the entry only when the key is absent (or expired); false when it was present. */
-  setIfAbsent(key: K, value: V): boolean {
-    if (this.has(key)) return false;
-    this.set(key, value);
-    return true;
-  }
-
   delete(key: K): boolean {
-    return this.entries.delete(key);
+    const entry = this.entries.get(key);
+    if (entry === undefined) return false;
+    this.remove(entry);
+    return true;
   }
 
   clear(): void {
     this.entries.clear();
+    this.order.clear();
     this.timer.cancel();
+  }
+
+  private remove(entry: Entry<K, V>): void {
+    if (entry.removed) return;
+    entry.removed = true;
+    this.order.removed();
+    this.entries.delete(entry.key);
   }
 
   /** Drops expired entries; returns when the oldest remaining one expires. */
   private sweep(now: number): number | undefined {
-    for (const [key, entry] of this.entries) {
+    for (let entry = this.order.first(); entry !== undefined; entry = this.order.first()) {
       if (entry.expiresAt > now) return entry.expiresAt;
-      this.entries.delete(key);
+      this.remove(entry);
     }
     return undefined;
   }

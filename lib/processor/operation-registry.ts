@@ -1,5 +1,6 @@
 import type { CallDisconnected } from '@azure/communication-call-automation';
 import { operationContextOf } from '../events/event-filter';
+import { FifoQueue } from './fifo-queue';
 import { type OperationSpec, PendingOperation } from './pending-operation';
 import { SweepTimer } from './timer';
 import type { AnyCallEvent } from './waiter';
@@ -16,7 +17,7 @@ export class OperationRegistry {
   private readonly byCall = new Map<string, Set<PendingOperation>>();
   private readonly live = new Set<PendingOperation>();
   /** Operations within their retention time, in registration order (so expiry order). */
-  private readonly byAge = new Set<PendingOperation>();
+  private readonly byAge = new FifoQueue<PendingOperation>();
   private readonly timer = new SweepTimer(() => this.expire());
 
   constructor(
@@ -47,7 +48,7 @@ export class OperationRegistry {
     addTo(this.byContext, spec.operationContext, operation);
     if (spec.callConnectionId !== undefined) addTo(this.byCall, spec.callConnectionId, operation);
     this.live.add(operation);
-    this.byAge.add(operation);
+    this.byAge.push(operation);
     this.timer.schedule(operation.registeredAt + this.retentionMs);
     return operation;
   }
@@ -82,7 +83,7 @@ export class OperationRegistry {
   }
 
   private unregister(operation: PendingOperation): void {
-    this.byAge.delete(operation);
+    this.leaveAgeQueue(operation);
     if (!this.live.delete(operation)) return;
     removeFrom(this.byContext, operation.operationContext, operation);
     const call = operation.callConnectionId;
@@ -95,12 +96,22 @@ export class OperationRegistry {
    */
   private expire(): number | undefined {
     const now = Date.now();
-    for (const operation of this.byAge) {
+    for (
+      let operation = this.byAge.first();
+      operation !== undefined;
+      operation = this.byAge.first()
+    ) {
       const due = operation.registeredAt + this.retentionMs;
       if (due > now) return due;
-      this.byAge.delete(operation);
+      this.leaveAgeQueue(operation);
       operation.expire();
     }
     return undefined;
+  }
+
+  private leaveAgeQueue(operation: PendingOperation): void {
+    if (operation.removed) return;
+    operation.removed = true;
+    this.byAge.removed();
   }
 }

@@ -3,6 +3,7 @@ import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.
 import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.error';
 import { operationContextOf } from '../events/event-filter';
 import type { EventResult } from './event-result';
+import type { QueueItem } from './fifo-queue';
 import { startTimer } from './timer';
 import type { AnyCallEvent, WaitOptions } from './waiter';
 
@@ -28,7 +29,9 @@ interface PendingWait {
  * kept even when it arrives before anyone calls `waitForEventProcessor`, and any number of
  * waits (each with its own timeout and signal) share it.
  */
-export class PendingOperation {
+export class PendingOperation implements QueueItem {
+  /** Left the registry's expiry queue (settled, or its retention time is over). */
+  removed = false;
   private result: EventResult | undefined;
   private error: unknown;
   private readonly waits = new Set<PendingWait>();

@@ -32,18 +32,21 @@ describe('ExpiringMap', () => {
     map.clear();
   });
 
-  it('setIfAbsent reports duplicates within the ttl only', () => {
+  it('renews an entry that is set again', () => {
     vi.useFakeTimers();
-    const map = new ExpiringMap<string, true>(1_000, 10);
-    expect(map.setIfAbsent('id', true)).toBe(true);
-    expect(map.setIfAbsent('id', true)).toBe(false);
-    vi.advanceTimersByTime(1_001);
-    expect(map.setIfAbsent('id', true)).toBe(true);
+    const map = new ExpiringMap<string, number>(1_000, 10);
+    map.set('id', 1);
+    vi.advanceTimersByTime(600);
+    map.set('id', 2);
+    vi.advanceTimersByTime(600);
+    expect(map.get('id')).toBe(2);
+    vi.advanceTimersByTime(401);
+    expect(map.get('id')).toBeUndefined();
   });
 
   it('is off with a zero ttl or size', () => {
     const map = new ExpiringMap<string, true>(0, 10);
-    expect(map.setIfAbsent('id', true)).toBe(true);
-    expect(map.setIfAbsent('id', true)).toBe(true);
+    map.set('id', true);
+    expect(map.has('id')).toBe(false);
   });
 });
