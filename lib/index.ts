@@ -25,6 +25,7 @@ export type { CloudEvent } from './events/cloud-event';
 export type { CallEventFilter, CallEventPredicate } from './events/event-filter';
 export type { IncomingCall, WireCommunicationIdentifier } from './events/incoming-call.event';
 export { KNOWN_CALL_EVENT_KINDS } from './events/known-event-kinds';
+export { parseCallEvent } from './events/parse-call-event';
 export type {
   CallAutomationModuleOptions,
   CallAutomationRedisOptions,

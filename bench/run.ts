@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { type BenchmarkResult, machine, toMarkdown, writeJson } from './harness';
+
+/**
+ * `npm run bench [names...]`: runs each benchmark in a fresh process (node --expose-gc),
+ * prints its table, and writes every result to bench/results.json.
+ */
+const ALL = ['dispatch', 'parse', 'webhook', 'cross-replica', 'memory'];
+
+function runOne(name: string): Promise<BenchmarkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(__dirname, `${name}.bench.js`)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let result: BenchmarkResult | undefined;
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('@@result ')) result = JSON.parse(line.slice('@@result '.length)) as BenchmarkResult;
+        else console.log(line);
+      }
+    });
+    child.on('exit', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`benchmark ${name} exited with ${code}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? ALL.filter((name) => wanted.includes(name)) : ALL;
+  console.log(`Benchmarks on ${machine()}`);
+  const results: BenchmarkResult[] = [];
+  for (const name of names) results.push(await runOne(name));
+  writeJson(join(__dirname, '..', 'results.json'), { machine: machine(), date: new Date().toISOString(), results });
+  console.log('\n## Summary\n');
+  for (const result of results) console.log(`### ${result.name}\n\n${toMarkdown(result.rows)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

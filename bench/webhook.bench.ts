@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Body, Controller, HttpCode, type INestApplication, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { CallAutomationModule } from 'nestjs-call-automation';
+import { type BenchmarkResult, median, report, round, type Row } from './harness';
+
+/**
+ * 2. The webhook path: POST /api/callbacks (1-event batches) against a bare Nest POST route in
+ * the same app that takes the same JSON body and answers 200, on Express and on Fastify.
+ * The load comes from autocannon in a separate process on loopback. Goal: >= 85% of the bare
+ * route's throughput.
+ */
+const RUNS = 5;
+const SECONDS = 3;
+const CONNECTIONS = 10;
+const run = promisify(execFile);
+
+@Controller()
+class BareController {
+  @Post('bare')
+  @HttpCode(200)
+  receive(@Body() body: unknown): { received: number } {
+    return { received: Array.isArray(body) ? body.length : 1 };
+  }
+}
+
+@Module({ imports: [CallAutomationModule.forRoot()], controllers: [BareController] })
+class BenchModule {}
+
+interface Load {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+async function load(url: string): Promise<Load> {
+  const { stdout } = await run(process.execPath, [join(__dirname, 'load-generator.js'), url, String(SECONDS), String(CONNECTIONS)]);
+  const result = JSON.parse(stdout.trim().split('\n').pop() as string) as Load;
+  if (result.failed > 0) throw new Error(`${result.failed} requests to ${url} failed`);
+  return result;
+}
+
+async function start(adapter: 'express' | 'fastify'): Promise<{ app: INestApplication; base: string }> {
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(BenchModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const adapter of ['express', 'fastify'] as const) {
+    const { app, base } = await start(adapter);
+    await load(`${base}/bare`); // warm-up, both routes
+    await load(`${base}/api/callbacks`);
+    const bare: Load[] = [];
+    const webhook: Load[] = [];
+    for (let index = 0; index < RUNS; index++) {
+      // Alternate, so that drift in the machine's load hits both alike.
+      bare.push(await load(`${base}/bare`));
+      webhook.push(await load(`${base}/api/callbacks`));
+    }
+    await app.close();
+    const summary = (loads: Load[]) => ({
+      rps: median(loads.map((entry) => entry.requestsPerSecond)),
+      p50: median(loads.map((entry) => entry.p50)),
+      p99: median(loads.map((entry) => entry.p99)),
+    });
+    const b = summary(bare);
+    const w = summary(webhook);
+    rows.push({
+      adapter,
+      'bare req/s': Math.round(b.rps),
+      'webhook req/s': Math.round(w.rps),
+      'webhook / bare': round(w.rps / b.rps),
+      'bare p50/p99 ms': `${b.p50}/${b.p99}`,
+      'webhook p50/p99 ms': `${w.p50}/${w.p99}`,
+    });
+  }
+  const result: BenchmarkResult = {
+    name: 'Webhook path',
+    note: `Requests/s and latency of POST /api/callbacks (1-event batches, a fresh CloudEvent id each) against a bare POST route of the same app taking the same body; autocannon in a separate process, ${CONNECTIONS} connections, median of ${RUNS} alternating ${SECONDS} s runs. Goal: webhook / bare >= 0.85.`,
+    rows,
+  };
+  report(result);
+}
+
+void main();
