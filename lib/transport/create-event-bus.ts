@@ -1,8 +1,17 @@
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus } from './call-event-bus.interface';
 import { InProcessEventBus } from './in-process-event-bus';
+import { RedisEventBus } from './redis-event-bus';
 
 /** In-process, or Redis when `redis` is set. */
 export function createEventBus(options: ResolvedCallAutomationOptions): CallEventBus {
+  if (options.redis !== undefined) {
+    return new RedisEventBus({
+      url: options.redis.url,
+      keyPrefix: options.redis.keyPrefix,
+      dedupeTtlMs: options.dedupeTtlMs,
+      maxDedupeIds: options.maxDedupeIds,
+    });
+  }
   return new InProcessEventBus(options.dedupeTtlMs, options.maxDedupeIds);
 }

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataOf, toCallEvent } from '../../lib/events/to-call-event';
+import type { ReceivedEvent } from '../../lib/transport/call-event-bus.interface';
+import { RedisEventBus, type RedisEventBusOptions } from '../../lib/transport/redis-event-bus';
+import { cloudEvent } from '../support/events';
+import { type RedisUnderTest, useRedis } from '../support/redis-server';
+import { waitFor } from './cluster';
+
+function received(id?: string): ReceivedEvent {
+  const event = cloudEvent('PlayCompleted', { callConnectionId: 'call-1' }, id);
+  return { event: toCallEvent(event).event, metadata: metadataOf(event), cloudEvent: event };
+}
+
+describe('RedisEventBus', () => {
+  let redis: RedisUnderTest;
+  const buses: RedisEventBus[] = [];
+
+  beforeAll(async () => {
+    redis = await useRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(buses.map((bus) => bus.close()));
+    await redis?.close();
+  });
+
+  async function startBus(options: Partial<RedisEventBusOptions> = {}) {
+    const ids: string[] = [];
+    const bus = new RedisEventBus({
+      url: redis.url,
+      keyPrefix: redis.uniquePrefix(),
+      dedupeTtlMs: 60_000,
+      maxDedupeIds: 1_000,
+      ...options,
+    });
+    buses.push(bus);
+    await bus.start((event) => ids.push(event.metadata.id));
+    return { bus, ids };
+  }
+
+  it('hands its own events on at once, and each event once', async () => {
+    const { bus, ids } = await startBus();
+    const first = received();
+    expect(await bus.publish([first, received(first.metadata.id), received()])).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(ids).toHaveLength(2); // delivered before publish resolved: no round trip through the reader
+    await bus.publish([received()]);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('remembers at most maxDedupeIds ids, dropping the oldest first', async () => {
+    const keyPrefix = redis.uniquePrefix();
+    const { bus } = await startBus({ keyPrefix, maxDedupeIds: 3 });
+    const events = Array.from({ length: 5 }, () => received());
+    for (const event of events) await bus.publish([event]);
+    expect(await redis.admin.zcard(`${keyPrefix}seen`)).toBe(3);
+    // The two oldest were forgotten, the three newest are still duplicates.
+    expect(await bus.publish(events.slice(2))).toEqual([false, false, false]);
+    expect(await bus.publish([events[0] as ReceivedEvent])).toEqual([true]);
+  });
+
+  it('keeps the stream bounded by length and by age', async () => {
+    const keyPrefix = redis.uniquePrefix();
+    const { bus, ids } = await startBus({
+      keyPrefix,
+      maxStreamEntries: 10,
+      streamRetentionMs: 300,
+    });
+    for (let index = 0; index < 1_000; index++) await bus.publish([received()]);
+    // Approximate trimming removes whole nodes (100 entries each by default).
+    expect(await redis.admin.xlen(`${keyPrefix}events`)).toBeLessThan(300);
+    await waitFor(() => ids.length === 1_000, 'every event');
+    const startedAt = Date.now();
+    await waitFor(() => Date.now() - startedAt > 400, 'the entries to age');
+    await bus.publish([received()]);
+    expect(await redis.admin.xlen(`${keyPrefix}events`)).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,163 @@
+import 'reflect-metadata';
+import type { ProcessSummary } from 'nestjs-call-automation';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type TestApp } from '../support/app';
+import { cloudEvent } from '../support/events';
+import { closedPort, type RedisUnderTest, useRedis } from '../support/redis-server';
+import { closeAll, startCluster, waitFor } from './cluster';
+
+/** Posts until the webhook answers 200 (as ACS retries), counting the 503 answers. */
+async function postUntilAccepted(
+  app: TestApp,
+  body: unknown,
+  counter: { unavailable: number },
+): Promise<ProcessSummary> {
+  for (;;) {
+    const response = await app.post('api/callbacks', body);
+    if (response.status === 200) return (await response.json()) as ProcessSummary;
+    expect(response.status).toBe(503);
+    counter.unavailable++;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('Scale-out when Redis fails', () => {
+  let redis: RedisUnderTest;
+
+  beforeAll(async () => {
+    redis = await useRedis({ own: true });
+  });
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  const options = () => ({ url: redis.url, keyPrefix: redis.uniquePrefix() });
+
+  it('answers 503 while Redis is down, logs it, and accepts the redelivery once it is back', async () => {
+    const app = await startApp({ options: { redis: options() } });
+    try {
+      await redis.stop();
+      const event = cloudEvent('PlayCompleted', { callConnectionId: 'call-1' });
+      const refused = await app.post('api/callbacks', [event]);
+      expect(refused.status).toBe(503);
+      expect(JSON.stringify(await refused.json())).toMatch(/unreachable.*Retry later/);
+      expect(app.logger.messages('error').join('\n')).toMatch(/answered 503/);
+      await redis.start();
+      const waiting = app.processor.waitForEvent({ callConnectionId: 'call-1' });
+      const summary = await postUntilAccepted(app, [event], { unavailable: 0 });
+      expect(summary).toEqual({ received: 1, dispatched: 1, duplicates: 0 });
+      expect(await waiting).toMatchObject({ kind: 'PlayCompleted' });
+      expect(app.logger.messages('warn').join('\n')).toMatch(/Lost the Redis connection/);
+      await waitFor(
+        () => app.logger.messages('log').some((line) => /Reconnected to Redis/.test(line)),
+        'the reconnect to be logged',
+      );
+    } finally {
+      await redis.start();
+      await app.close();
+    }
+  });
+
+  it('answers 503 instead of hanging when Redis stops answering', async () => {
+    const app = await startApp({ options: { redis: options() } });
+    try {
+      redis.pause();
+      const response = await app.post('api/callbacks', [cloudEvent('PlayCompleted')]);
+      expect(response.status).toBe(503);
+      expect(JSON.stringify(await response.json())).toMatch(/did not take the events/);
+    } finally {
+      redis.resume();
+      await app.close();
+    }
+  });
+
+  it('leaves no dedupe mark when the hand-over fails, so the redelivery is accepted', async () => {
+    const redisOptions = options();
+    const [a, b] = (await startCluster(2, redisOptions)) as [TestApp, TestApp];
+    try {
+      // The stream key holds a string: the script fails at XADD's step, after the dedupe check.
+      await redis.admin.set(`${redisOptions.keyPrefix}events`, 'not a stream');
+      const event = cloudEvent('CallConnected', { callConnectionId: 'call-2' });
+      const refused = await b.post('api/callbacks', [event]);
+      expect(refused.status).toBe(503);
+      await redis.admin.del(`${redisOptions.keyPrefix}events`);
+      const waiting = a.processor.waitForEvent({ callConnectionId: 'call-2' });
+      const accepted = await b.post('api/callbacks', [event]);
+      expect(await accepted.json()).toEqual({ received: 1, dispatched: 1, duplicates: 0 });
+      expect(await waiting).toMatchObject({ kind: 'CallConnected' });
+    } finally {
+      await closeAll([a, b]);
+    }
+  });
+
+  it('keeps every waiter through a Redis restart mid-traffic', async () => {
+    const [a, b] = (await startCluster(2, options())) as [TestApp, TestApp];
+    try {
+      const events = Array.from({ length: 20 }, (_, index) =>
+        cloudEvent('PlayCompleted', {
+          callConnectionId: 'call-3',
+          operationContext: `op-${index}`,
+        }),
+      );
+      const waiters = events.map((_, index) =>
+        a.processor.waitForEvent({
+          callConnectionId: 'call-3',
+          operationContext: `op-${index}`,
+          kind: 'PlayCompleted',
+        }),
+      );
+      const counter = { unavailable: 0 };
+      for (const event of events.slice(0, 8)) await postUntilAccepted(b, [event], counter);
+      // What was answered 200 before the crash has reached A (without persistence, Redis
+      // forgets what a replica had not read yet when it crashes).
+      await Promise.all(waiters.slice(0, 8));
+      await redis.stop();
+      const restarted = (async () => {
+        await waitFor(() => counter.unavailable > 0, 'a 503 while Redis is down');
+        await redis.start();
+      })();
+      for (const event of events.slice(8)) await postUntilAccepted(b, [event], counter);
+      await restarted;
+      const results = await Promise.all(waiters);
+      expect(results.map((event) => event.operationContext)).toEqual(
+        events.map((event) => event.data.operationContext),
+      );
+      expect(counter.unavailable).toBeGreaterThan(0);
+      // Both replicas still work both ways after the restart.
+      const late = b.processor.waitForEvent({ callConnectionId: 'call-3b' });
+      await postUntilAccepted(
+        a,
+        [cloudEvent('CallConnected', { callConnectionId: 'call-3b' })],
+        counter,
+      );
+      expect(await late).toMatchObject({ kind: 'CallConnected' });
+    } finally {
+      await redis.start();
+      await closeAll([a, b]);
+    }
+  });
+
+  it('fails start-up with a clear message when Redis cannot be reached', async () => {
+    const port = await closedPort();
+    await expect(
+      startApp({ options: { redis: { url: `redis://:secret@127.0.0.1:${port}` } } }),
+    ).rejects.toThrow(
+      new RegExp(
+        `cannot connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}.*ECONNREFUSED.*check redis\\.url`,
+      ),
+    );
+  });
+
+  it('closes its Redis connections on shutdown', async () => {
+    const redisOptions = options();
+    const apps = await startCluster(2, redisOptions);
+    const ours = async () =>
+      String(await redis.admin.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => line.includes(`name=nestjs-call-automation:`))
+        .filter((line) => line.includes(redisOptions.keyPrefix));
+    expect(await ours()).toHaveLength(4); // a publishing and a reading connection per replica
+    await closeAll(apps);
+    await waitFor(async () => (await ours()).length === 0, 'the connections to close');
+  });
+});
