@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CallAutomationModule, EventProcessorService } from 'nestjs-call-automation';
-import { type BenchmarkResult, callbackEvent, median, report, round, type Row, throughput } from './harness';
+import {
+  type BenchmarkResult,
+  callbackEvent,
+  median,
+  type Row,
+  report,
+  round,
+  throughput,
+} from './harness';
 import { ReferenceEventProcessor } from './reference-event-processor';
 
 /**
@@ -38,7 +46,11 @@ async function measureOurs(pending: number, batch: number): Promise<number> {
     const filter =
       index % 2 === 0
         ? { callConnectionId: call, kind: 'PlayCompleted' }
-        : { callConnectionId: call, operationContext: `op-${index}`, kind: ['RecognizeCompleted', 'RecognizeFailed'] };
+        : {
+            callConnectionId: call,
+            operationContext: `op-${index}`,
+            kind: ['RecognizeCompleted', 'RecognizeFailed'],
+          };
     processor.waitForEvent(filter).catch(() => undefined);
   }
   const prepared = bodies(batch, 4_000);
@@ -52,7 +64,8 @@ async function measureOurs(pending: number, batch: number): Promise<number> {
       }),
     );
   }
-  if (processor.router.waiters.size !== pending) throw new Error('waiters were settled: the benchmark is wrong');
+  if (processor.router.waiters.size !== pending)
+    throw new Error('waiters were settled: the benchmark is wrong');
   await app.close();
   return median(samples);
 }
@@ -76,7 +89,11 @@ async function measureReference(pending: number, batch: number): Promise<number>
   const samples: number[] = [];
   // The reference is O(pending) per event: shorter runs keep the 100k case bounded in time.
   for (let run = 0; run < RUNS; run++) {
-    samples.push(await throughput(RUN_MS, () => reference.processEvents(prepared[next++ % prepared.length] as string)));
+    samples.push(
+      await throughput(RUN_MS, () =>
+        reference.processEvents(prepared[next++ % prepared.length] as string),
+      ),
+    );
   }
   reference.close();
   return median(samples);

@@ -15,7 +15,9 @@ export interface BenchmarkResult {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -29,7 +31,11 @@ export function round(value: number, digits = 2): number {
 }
 
 /** A minimal ACS callback CloudEvent (the shape ACS posts). */
-export function callbackEvent(kind: string, callConnectionId: string, extra: Record<string, unknown> = {}) {
+export function callbackEvent(
+  kind: string,
+  callConnectionId: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     id: randomUUID(),
     source: `calling/callConnections/${callConnectionId}`,
@@ -49,7 +55,10 @@ export function callbackEvent(kind: string, callConnectionId: string, extra: Rec
 }
 
 /** Runs `work` repeatedly for about `ms` and returns operations per second. */
-export async function throughput(ms: number, work: () => Promise<number> | number): Promise<number> {
+export async function throughput(
+  ms: number,
+  work: () => Promise<number> | number,
+): Promise<number> {
   let operations = 0;
   const started = performance.now();
   let elapsed = 0;
@@ -87,7 +96,11 @@ export function toMarkdown(rows: readonly Row[]): string {
   if (rows.length === 0) return '(no rows)';
   const columns = Object.keys(rows[0] as Row);
   const line = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(columns), line(columns.map(() => '---')), ...rows.map((row) => line(columns.map((c) => row[c] ?? '')))].join('\n');
+  return [
+    line(columns),
+    line(columns.map(() => '---')),
+    ...rows.map((row) => line(columns.map((c) => row[c] ?? ''))),
+  ].join('\n');
 }
 
 export function writeJson(path: string, value: unknown): void {

@@ -57,4 +57,8 @@ const instance = autocannon(
     );
   },
 );
-autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+autocannon.track(instance, {
+  renderProgressBar: false,
+  renderResultsTable: false,
+  renderLatencyTable: false,
+});

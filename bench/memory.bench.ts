@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CallAutomationModule, EventProcessorService } from 'nestjs-call-automation';
-import { type BenchmarkResult, callbackEvent, gc, report, round, type Row, sleep } from './harness';
+import { type BenchmarkResult, callbackEvent, gc, type Row, report, round, sleep } from './harness';
 
 /**
  * 5. Memory: heap per live call with 10k concurrent calls (each with a pending waiter, a
@@ -24,15 +24,22 @@ function heap(): { used: number; external: number } {
   return { used: usage.heapUsed, external: usage.external };
 }
 
-async function feed(processor: EventProcessorService, events: ReturnType<typeof callbackEvent>[]): Promise<void> {
-  for (let index = 0; index < events.length; index += 100) await processor.processEvents(events.slice(index, index + 100));
+async function feed(
+  processor: EventProcessorService,
+  events: ReturnType<typeof callbackEvent>[],
+): Promise<void> {
+  for (let index = 0; index < events.length; index += 100)
+    await processor.processEvents(events.slice(index, index + 100));
 }
 
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const processor = app.get(EventProcessorService);
   // Warm up every code path once, so that start and end compare the same loaded code.
-  await feed(processor, [callbackEvent('CallConnected', 'warm-up'), callbackEvent('CallDisconnected', 'warm-up')]);
+  await feed(processor, [
+    callbackEvent('CallConnected', 'warm-up'),
+    callbackEvent('CallDisconnected', 'warm-up'),
+  ]);
   await sleep(BACKLOG_TTL_MS + 200);
   const start = heap();
 
@@ -40,7 +47,9 @@ async function main(): Promise<void> {
   const noop = () => undefined;
   for (let index = 0; index < CALLS; index++) {
     const call = `call-${index}`;
-    processor.waitForEvent({ callConnectionId: call, kind: 'PlayCompleted' }).catch(() => rejected++);
+    processor
+      .waitForEvent({ callConnectionId: call, kind: 'PlayCompleted' })
+      .catch(() => rejected++);
     processor.attachOngoingEventProcessor(call, 'ParticipantsUpdated', noop);
     processor.registerOperation({
       operationContext: randomUUID(),
@@ -52,7 +61,10 @@ async function main(): Promise<void> {
   }
   const events: ReturnType<typeof callbackEvent>[] = [];
   for (let index = 0; index < CALLS; index++) {
-    events.push(callbackEvent('CallConnected', `call-${index}`), callbackEvent('PlayStarted', `call-${index}`));
+    events.push(
+      callbackEvent('CallConnected', `call-${index}`),
+      callbackEvent('PlayStarted', `call-${index}`),
+    );
   }
   await feed(processor, events);
   const live = heap();
@@ -74,7 +86,8 @@ async function main(): Promise<void> {
   const flood: ReturnType<typeof callbackEvent>[] = [];
   for (let batch = 0; batch < 10_000; batch++) {
     flood.length = 0;
-    for (let index = 0; index < 100; index++) flood.push(callbackEvent('PlayStarted', `flood-${(batch * 100 + index) % 100_000}`));
+    for (let index = 0; index < 100; index++)
+      flood.push(callbackEvent('PlayStarted', `flood-${(batch * 100 + index) % 100_000}`));
     await processor.processEvents(flood);
   }
   const afterFlood = heap();
@@ -87,7 +100,11 @@ async function main(): Promise<void> {
       value: `${Math.round((live.used - start.used) / CALLS)} bytes`,
       detail: `${state.waiters} waiters, ${state.operations} operations, ${CALLS} ongoing handlers, ${state.backlog} backlog events`,
     },
-    { measure: 'heap at start', value: `${round(start.used / MB, 1)} MB`, detail: 'after warm-up and GC' },
+    {
+      measure: 'heap at start',
+      value: `${round(start.used / MB, 1)} MB`,
+      detail: 'after warm-up and GC',
+    },
     { measure: 'heap with the calls live', value: `${round(live.used / MB, 1)} MB`, detail: '' },
     {
       measure: 'heap after all disconnected + backlog TTL + GC',

@@ -1,6 +1,14 @@
 import { parseCallAutomationEvent } from '@azure/communication-call-automation';
 import { parseCallEvent } from 'nestjs-call-automation';
-import { type BenchmarkResult, callbackEvent, median, report, round, type Row, throughput } from './harness';
+import {
+  type BenchmarkResult,
+  callbackEvent,
+  median,
+  type Row,
+  report,
+  round,
+  throughput,
+} from './harness';
 
 /**
  * 3. The parse path: the SDK's parseCallAutomationEvent against the library's parseCallEvent,
@@ -10,11 +18,18 @@ import { type BenchmarkResult, callbackEvent, median, report, round, type Row, t
 const RUNS = 7;
 const RUN_MS = 400;
 
-const identifier = { kind: 'communicationUser', rawId: '8:acs:user', communicationUser: { id: '8:acs:user' } };
+const identifier = {
+  kind: 'communicationUser',
+  rawId: '8:acs:user',
+  communicationUser: { id: '8:acs:user' },
+};
 const MIXES: Record<string, () => ReturnType<typeof callbackEvent>> = {
   PlayCompleted: () => callbackEvent('PlayCompleted', 'call-1'),
   RecognizeCompleted: () =>
-    callbackEvent('RecognizeCompleted', 'call-1', { recognitionType: 'dtmf', dtmfResult: { tones: ['one', 'two'] } }),
+    callbackEvent('RecognizeCompleted', 'call-1', {
+      recognitionType: 'dtmf',
+      dtmfResult: { tones: ['one', 'two'] },
+    }),
   ParticipantsUpdated: () =>
     callbackEvent('ParticipantsUpdated', 'call-1', {
       participants: [{ identifier, isMuted: false, isOnHold: false }],
@@ -41,7 +56,8 @@ async function main(): Promise<void> {
       );
       ours.push(
         await throughput(RUN_MS, () => {
-          for (let index = 0; index < 100; index++) parseCallEvent(events[next++ % events.length] as ReturnType<typeof callbackEvent>);
+          for (let index = 0; index < 100; index++)
+            parseCallEvent(events[next++ % events.length] as ReturnType<typeof callbackEvent>);
           return 100;
         }),
       );

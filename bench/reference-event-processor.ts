@@ -26,7 +26,10 @@ export class ReferenceEventProcessor {
   processEvents(body: string): number {
     const events = JSON.parse(body) as Record<string, unknown>[];
     for (const cloudEvent of events) {
-      const event = parseCallAutomationEvent({ ...cloudEvent, data: { ...(cloudEvent.data as object) } });
+      const event = parseCallAutomationEvent({
+        ...cloudEvent,
+        data: { ...(cloudEvent.data as object) },
+      });
       const remaining: ReferenceWaiter[] = [];
       for (const waiter of this.waiters) {
         if (waiter.predicate(event)) waiter.resolve(event);

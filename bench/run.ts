@@ -20,7 +20,8 @@ function runOne(name: string): Promise<BenchmarkResult> {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('@@result ')) result = JSON.parse(line.slice('@@result '.length)) as BenchmarkResult;
+        if (line.startsWith('@@result '))
+          result = JSON.parse(line.slice('@@result '.length)) as BenchmarkResult;
         else console.log(line);
       }
     });
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
   console.log(`Benchmarks on ${machine()}`);
   const results: BenchmarkResult[] = [];
   for (const name of names) results.push(await runOne(name));
-  writeJson(join(__dirname, '..', 'results.json'), { machine: machine(), date: new Date().toISOString(), results });
+  writeJson(join(__dirname, '..', 'results.json'), {
+    machine: machine(),
+    date: new Date().toISOString(),
+    results,
+  });
   console.log('\n## Summary\n');
   for (const result of results) console.log(`### ${result.name}\n\n${toMarkdown(result.rows)}\n`);
 }

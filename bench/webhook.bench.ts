@@ -6,7 +6,7 @@ import { Body, Controller, HttpCode, type INestApplication, Module, Post } from 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CallAutomationModule } from 'nestjs-call-automation';
-import { type BenchmarkResult, median, report, round, type Row } from './harness';
+import { type BenchmarkResult, median, type Row, report, round } from './harness';
 
 /**
  * 2. The webhook path: POST /api/callbacks (1-event batches) against a bare Nest POST route in
@@ -39,13 +39,20 @@ interface Load {
 }
 
 async function load(url: string): Promise<Load> {
-  const { stdout } = await run(process.execPath, [join(__dirname, 'load-generator.js'), url, String(SECONDS), String(CONNECTIONS)]);
+  const { stdout } = await run(process.execPath, [
+    join(__dirname, 'load-generator.js'),
+    url,
+    String(SECONDS),
+    String(CONNECTIONS),
+  ]);
   const result = JSON.parse(stdout.trim().split('\n').pop() as string) as Load;
   if (result.failed > 0) throw new Error(`${result.failed} requests to ${url} failed`);
   return result;
 }
 
-async function start(adapter: 'express' | 'fastify'): Promise<{ app: INestApplication; base: string }> {
+async function start(
+  adapter: 'express' | 'fastify',
+): Promise<{ app: INestApplication; base: string }> {
   const app =
     adapter === 'fastify'
       ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false })
