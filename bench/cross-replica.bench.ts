@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   await new Promise((resolve) => b.once('exit', resolve));
   await a.close();
   await local.close();
-  redis.stop();
+  await redis.stop();
   const result: BenchmarkResult = {
     name: 'Cross-replica delivery',
     note: `Time from POSTing a callback (open-loop, ${SECONDS} s per run, median of ${RUNS} runs) until the waiter resolves: on replica A for a callback posted to replica B (separate processes sharing a Redis), and, side by side, within one replica without Redis. The latency includes B's HTTP handling. Goal: p99 < 5 ms through Redis.`,

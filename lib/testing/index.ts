@@ -72,3 +72,4 @@ export {
   phoneNumber,
   type WireIdentifier,
 } from './events/wire-identifiers';
+export { freePort, LocalRedisServer } from './redis/local-redis-server';

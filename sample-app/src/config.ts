@@ -1,0 +1,48 @@
+/** The sample's settings, from the environment. Without ACS_CONNECTION_STRING it runs offline. */
+export interface SampleConfig {
+  port: number;
+  /** Real Azure when set; otherwise the embedded ACS emulator. */
+  connectionString?: string;
+  /** True when the connection string is the embedded (or the cluster launcher's) emulator. */
+  emulated: boolean;
+  /** Public URL of this app's /api/callbacks (required with a connection string). */
+  callbackUri?: string;
+  /** Verify ACS's JWT on callbacks: your ACS resource id, and optional issuer / key set. */
+  auth?: { audience: string; issuer?: string; jwksUri?: string };
+  /** Share events between replicas. */
+  redisUrl?: string;
+  /** Who "press 1 for an agent" transfers to. */
+  agentPhoneNumber: string;
+  /** Place demo calls on the embedded emulator every this many ms (0 = only on demand). */
+  demoCallIntervalMs: number;
+  /** Name shown in logs and on the status page (the cluster launcher sets A, B, ...). */
+  replicaName: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv): SampleConfig {
+  const connectionString = env.ACS_CONNECTION_STRING || undefined;
+  const callbackUri = env.CALLBACK_URI || undefined;
+  if (connectionString && !callbackUri) {
+    throw new Error(
+      "ACS_CONNECTION_STRING is set but CALLBACK_URI is not: set it to the public https URL of this app's /api/callbacks (e.g. a dev tunnel).",
+    );
+  }
+  const audience = env.ACS_RESOURCE_ID || undefined;
+  return {
+    port: Number(env.PORT ?? 3000),
+    connectionString,
+    emulated: env.ACS_EMULATED === 'true',
+    callbackUri,
+    auth: audience
+      ? {
+          audience,
+          ...(env.ACS_JWT_ISSUER ? { issuer: env.ACS_JWT_ISSUER } : {}),
+          ...(env.ACS_JWKS_URI ? { jwksUri: env.ACS_JWKS_URI } : {}),
+        }
+      : undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    agentPhoneNumber: env.AGENT_PHONE_NUMBER ?? '+15550100200',
+    demoCallIntervalMs: Number(env.DEMO_CALL_INTERVAL_MS ?? 15_000),
+    replicaName: env.REPLICA_NAME ?? 'sample',
+  };
+}

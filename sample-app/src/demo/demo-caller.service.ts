@@ -1,0 +1,74 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { AcsEmulator, PartyScript } from 'nestjs-call-automation/testing';
+import type { SampleConfig } from '../config';
+import { DEMO_EMULATOR, SAMPLE_CONFIG } from '../tokens';
+
+/** What the demo callers do, in turn: ask for an agent, hang up politely, stay silent. */
+const CALLERS: { name: string; script: PartyScript }[] = [
+  { name: 'presses 1 (agent)', script: { dtmf: '1' } },
+  { name: 'presses 2 (goodbye)', script: { dtmf: '2' } },
+  { name: 'says nothing', script: {} },
+];
+
+/**
+ * Offline demo: dials the app through the embedded ACS emulator, which delivers the
+ * IncomingCall to /api/incomingCall as Event Grid would, and plays the caller's part.
+ */
+@Injectable()
+export class DemoCallerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Demo');
+  private timer: NodeJS.Timeout | undefined;
+  private placed = 0;
+
+  constructor(
+    @Inject(DEMO_EMULATOR) private readonly emulator: AcsEmulator | null,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
+
+  get enabled(): boolean {
+    return this.emulator !== null;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.emulator || this.config.demoCallIntervalMs <= 0) return;
+    // The first call once the server listens; then one every interval.
+    this.timer = setInterval(() => void this.placeCall(), this.config.demoCallIntervalMs);
+    this.timer.unref();
+    setTimeout(() => void this.placeCall(), 1_000).unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Places one demo call; `choice` picks the caller's behaviour ('1', '2' or 'silent'). */
+  async placeCall(choice?: string): Promise<string> {
+    if (!this.emulator)
+      throw new Error('Demo calls need the embedded emulator (run without ACS_CONNECTION_STRING).');
+    const chosen =
+      choice === undefined
+        ? undefined
+        : CALLERS.find((entry) => (entry.script.dtmf ?? 'silent') === choice);
+    const caller = chosen ?? (CALLERS[this.placed % CALLERS.length] as (typeof CALLERS)[number]);
+    this.placed++;
+    const from = `+1555010${String(1000 + (this.placed % 9000)).padStart(4, '0')}`;
+    this.logger.log(`Demo call ${this.placed} from ${from}: the caller ${caller.name}`);
+    try {
+      await this.emulator.placeIncomingCall({
+        url: `http://127.0.0.1:${this.config.port}/api/incomingCall`,
+        from,
+        callerDisplayName: `Demo caller ${this.placed}`,
+        caller: caller.script,
+      });
+    } catch (error) {
+      this.logger.warn(`Demo call ${this.placed} could not be placed: ${(error as Error).message}`);
+    }
+    return from;
+  }
+}

@@ -1,0 +1,4 @@
+/** The sample's configuration (SampleConfig). */
+export const SAMPLE_CONFIG = Symbol('SAMPLE_CONFIG');
+/** The embedded ACS emulator, or null when the sample talks to Azure. */
+export const DEMO_EMULATOR = Symbol('DEMO_EMULATOR');
