@@ -1,0 +1,109 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AcsEmulator, freePort } from 'nestjs-call-automation/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../../sample-app/src/app.module';
+import { readConfig, type SampleConfig } from '../../sample-app/src/config';
+import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
+import type { StatusView } from '../../sample-app/src/status/status-page';
+import { CapturingLogger } from '../support/capturing-logger';
+
+/** The sample app as `npm start` runs it offline: the IVR against the embedded emulator. */
+describe('sample app', () => {
+  let emulator: AcsEmulator;
+  let app: INestApplication;
+  let base: string;
+  const logger = new CapturingLogger();
+
+  beforeAll(async () => {
+    emulator = await new AcsEmulator().start();
+    const port = await freePort();
+    const config: SampleConfig = {
+      ...readConfig({ PORT: String(port), DEMO_CALL_INTERVAL_MS: '0' }),
+      connectionString: emulator.connectionString,
+      emulated: true,
+      callbackUri: `http://127.0.0.1:${port}/api/callbacks`,
+      auth: emulator.auth,
+    };
+    app = await NestFactory.create(AppModule.register(config, emulator), { logger });
+    await app.listen(port, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator?.stop();
+  });
+
+  const ivrSteps = (caller: string) =>
+    logger
+      .messages('log')
+      .filter((line) => line.startsWith(`4:${caller}:`))
+      .map((line) => line.slice(`4:${caller}: `.length));
+
+  async function untilStep(caller: string, step: RegExp): Promise<string[]> {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const steps = ivrSteps(caller);
+      if (steps.some((line) => step.test(line))) return steps;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`the IVR never reached ${step} for ${caller}: ${ivrSteps(caller).join(' | ')}`);
+  }
+
+  it('transfers a caller who presses 1 to the agent', async () => {
+    const caller = await app.get(DemoCallerService).placeCall('1');
+    const steps = await untilStep(caller, /transferred to the agent/);
+    expect(steps).toEqual([
+      'incoming call, answering',
+      expect.stringMatching(/^connected as call .+, playing the greeting$/),
+      'greeting: played',
+      'asking for a choice',
+      'choice: one',
+      'transferred to the agent at +15550100200',
+    ]);
+  });
+
+  it('says goodbye to a caller who presses 2, and hangs up', async () => {
+    const caller = await app.get(DemoCallerService).placeCall('2');
+    const steps = await untilStep(caller, /hung up/);
+    expect(steps.slice(-2)).toEqual(['choice: two', 'hung up']);
+  });
+
+  it('hangs up on a silent caller after the recognize times out', async () => {
+    const caller = await app.get(DemoCallerService).placeCall('silent');
+    const steps = await untilStep(caller, /hung up/);
+    expect(steps).toContain('choice: none (RecognizeFailed)');
+  });
+
+  it('shows the calls and their event timelines', async () => {
+    const status = (await (await fetch(`${base}/api/status`)).json()) as StatusView;
+    expect(status.mode).toBe('ACS emulator');
+    expect(status.calls.length).toBeGreaterThanOrEqual(3);
+    const kinds = status.calls.flatMap((call) => call.entries.map((entry) => entry.kind));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'IncomingCall',
+        'CallConnected',
+        'PlayCompleted',
+        'RecognizeCompleted',
+        'CallDisconnected',
+      ]),
+    );
+    const page = await fetch(base);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('RecognizeCompleted');
+  });
+
+  it('places a demo call from the status page form', async () => {
+    const response = await fetch(`${base}/demo/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'choice=2',
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/');
+  });
+});
