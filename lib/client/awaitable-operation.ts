@@ -76,7 +76,9 @@ export class OperationRunner {
   }
 
   async run<N extends OperationName, R>(request: OperationRequest<R>): Promise<Awaitable<N, R>> {
-    const operationContext = request.operationContext ?? randomUUID();
+    // An empty context counts as none: the SDK replaces '' with a UUID of its own for several
+    // operations (playToAll, removeParticipant, transfer...), so '' would never be matched.
+    const operationContext = request.operationContext || randomUUID();
     const events = OPERATION_EVENTS[request.name];
     const operation = this.processor.registerOperation({
       operationContext,

@@ -14,7 +14,7 @@ import { ExpiringMap } from './expiring-map';
 import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-handler-registry';
 import { OperationRegistry } from './operation-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
-import { type AnyCallEvent, Waiter, type WaitOptions } from './waiter';
+import { type AnyCallEvent, checkTimeout, Waiter, type WaitOptions } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 export interface CallEventRouterOptions {
@@ -185,14 +185,4 @@ export class CallEventRouter {
     if (early !== undefined) waiter.resolve(early);
     return waiter.promise;
   }
-}
-
-function checkTimeout(timeoutMs: number | undefined, fallback: number): number {
-  if (timeoutMs === undefined) return fallback;
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-    throw new TypeError(
-      `timeoutMs must be a number of milliseconds >= 0 (or Infinity), got ${String(timeoutMs)}.`,
-    );
-  }
-  return timeoutMs;
 }

@@ -5,7 +5,7 @@ import { operationContextOf } from '../events/event-filter';
 import type { EventResult } from './event-result';
 import type { QueueItem } from './fifo-queue';
 import { startTimer } from './timer';
-import type { AnyCallEvent, WaitOptions } from './waiter';
+import { type AnyCallEvent, checkTimeout, type WaitOptions } from './waiter';
 
 /** What an operation waits for: registered before its request is sent. */
 export interface OperationSpec {
@@ -137,7 +137,12 @@ export class PendingOperation implements QueueItem {
   wait(options: WaitOptions = {}): Promise<EventResult> {
     if (this.result !== undefined) return Promise.resolve(this.result);
     if (this.error !== undefined) return Promise.reject(this.error);
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkTimeout(options.timeoutMs, this.defaultTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.expired) {

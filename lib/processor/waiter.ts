@@ -16,6 +16,17 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** The timeout of a wait: the given one, checked, or the default. Throws a TypeError for a bad one. */
+export function checkTimeout(timeoutMs: number | undefined, fallback: number): number {
+  if (timeoutMs === undefined) return fallback;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+    throw new TypeError(
+      `timeoutMs must be a number of milliseconds >= 0 (or Infinity), got ${String(timeoutMs)}.`,
+    );
+  }
+  return timeoutMs;
+}
+
 let nextSequence = 0;
 
 /**

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import type {
   DynamicModule,
   INestApplication,
@@ -36,6 +37,23 @@ export interface TestAppOptions {
   controllers?: Type<unknown>[];
   imports?: ModuleMetadata['imports'];
   globalPrefix?: string;
+  /** Port to listen on (e.g. one picked with `freePort()` before the module needs its URL). @default 0 (any free port) */
+  port?: number;
+}
+
+/**
+ * A free loopback port, for an app whose own URL must be known before it boots (the module's
+ * `callbackUri`): pass it to `startApp({ port })`.
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Boots a real Nest application with the module on a free loopback port. */
@@ -56,7 +74,7 @@ export async function startApp(config: TestAppOptions = {}): Promise<TestApp> {
       ? moduleRef.createNestApplication(new FastifyAdapter(), { logger })
       : moduleRef.createNestApplication({ logger });
   if (config.globalPrefix) app.setGlobalPrefix(config.globalPrefix);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.port ?? 0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const url = (path: string) => `${base}/${path.replace(/^\//, '')}`;
   return {
