@@ -24,17 +24,18 @@ export class FifoQueue<T extends QueueItem> {
     this.live++;
   }
 
+  /** Length of the backing array (live and not yet dropped items), for tests of the bound. */
+  get capacityInUse(): number {
+    return this.items.length;
+  }
+
   /** Call once for each of this queue's items after flagging it `removed`. */
   removed(): void {
     this.live--;
-    const holes = this.items.length - this.head - this.live;
     if (this.live === 0) {
       this.items = [];
       this.head = 0;
-    } else if (holes > 64 && holes > this.live) {
-      this.items = this.items.slice(this.head).filter((item) => !item.removed);
-      this.head = 0;
-    }
+    } else this.compact();
   }
 
   /** The oldest live item. */
@@ -45,6 +46,19 @@ export class FifoQueue<T extends QueueItem> {
       this.head++;
     }
     return undefined;
+  }
+
+  /**
+   * Drops removed items, those passed at the front included, once they outnumber the live
+   * ones: the array never holds more than about twice the live items, and each item is copied
+   * O(1) times on average.
+   */
+  private compact(): void {
+    const dead = this.items.length - this.live;
+    if (dead > 64 && dead > this.live) {
+      this.items = this.items.slice(this.head).filter((item) => !item.removed);
+      this.head = 0;
+    }
   }
 
   /** Live items, oldest first. Flagging items while iterating is safe. */

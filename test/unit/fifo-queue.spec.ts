@@ -41,3 +41,19 @@ describe('FifoQueue', () => {
     expect([...queue]).toEqual(live);
   });
 });
+
+describe('FifoQueue memory', () => {
+  it('does not keep items removed from the front (a queue that never empties stays small)', () => {
+    const queue = new FifoQueue<Item>();
+    const live: Item[] = [];
+    for (let index = 0; index < 100_000; index++) {
+      const entry = item(index);
+      queue.push(entry);
+      live.push(entry);
+      if (live.length > 100) remove(queue, live.shift() as Item);
+      queue.first();
+    }
+    expect(queue.size).toBe(100);
+    expect(queue.capacityInUse).toBeLessThan(400);
+  });
+});
