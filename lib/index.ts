@@ -30,6 +30,9 @@ export type {
   CallAutomationModuleOptions,
   CallAutomationRedisOptions,
   CallbackAuthOptions,
+  EntraAuthOptions,
+  IncomingCallAuthOptions,
+  QuerySecretOptions,
 } from './options/call-automation-options.interface';
 export { EventProcessorService, type ProcessSummary } from './processor/event-processor.service';
 export type { EventResult } from './processor/event-result';

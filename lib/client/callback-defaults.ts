@@ -5,6 +5,11 @@ import type { MidCallOperationOptions } from './awaitable-operation';
  * Where callbacks go by default: the module's `callbackUri`. Operations that take an
  * `operationCallbackUrl` get it too, so their events reach this app even on a call that was
  * set up with another callback URL.
+ *
+ * With the `callbackSecret` option, the resolved `callbackUri` already carries the secret's
+ * query parameter (resolveOptions adds it), so every URL filled in here passes the webhook's
+ * secret check. A URL the caller gives (`callbackUrl`, `operationCallbackUrl`) is sent as it
+ * is: the caller decides what it carries.
  */
 export class CallbackDefaults {
   constructor(private readonly callbackUri: string | undefined) {}

@@ -1,7 +1,18 @@
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
-import { type CloudEvent, findEnvelopeProblem, readCloudEvents } from './cloud-event';
+import {
+  type CloudEvent,
+  findEnvelopeProblem,
+  parseJsonBody,
+  readCloudEvents,
+} from './cloud-event';
+import { describeValue } from './event-filter';
+import { isKnownCallEventKind } from './known-event-kinds';
+import { kindOfType } from './to-call-event';
 
 export const SUBSCRIPTION_VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
+/** Event Grid's own events (validation, subscription deleted, ...): never dispatched. */
+const EVENT_GRID_SYSTEM_PREFIX = 'Microsoft.EventGrid.';
+const COMMUNICATION_PREFIX = 'Microsoft.Communication.';
 
 /** An Event Grid event in the Event Grid schema. */
 export interface EventGridEvent {
@@ -15,8 +26,12 @@ export interface EventGridEvent {
   metadataVersion?: string;
 }
 
-/** The validation code of a subscription handshake (Event Grid schema), if this is one. */
+/**
+ * The validation code of a subscription handshake (Event Grid schema): a body that holds only
+ * the validation event, as Event Grid sends it. Undefined for anything else.
+ */
 export function findValidationCode(body: unknown): string | undefined {
+  if (Array.isArray(body) && body.length !== 1) return undefined;
   const first = Array.isArray(body) ? body[0] : body;
   if (typeof first !== 'object' || first === null) return undefined;
   const { eventType, data } = first as Partial<EventGridEvent>;
@@ -31,14 +46,20 @@ export function findValidationCode(body: unknown): string | undefined {
  * CloudEvents. A batch is accepted whole or not at all (CallAutomationEventError).
  */
 export function readEventGridDelivery(body: unknown): CloudEvent[] {
-  const entries = Array.isArray(body) ? body : [body];
+  const value = parseJsonBody(body); // once: a JSON string that holds JSON is not a delivery
+  if (typeof value !== 'object' || value === null) {
+    throw new CallAutomationEventError(
+      `The delivery is not an event: it is ${describeValue(value)}. Send an event or an array of them; nothing was dispatched.`,
+    );
+  }
+  const entries = Array.isArray(value) ? value : [value];
   const first = entries[0];
   const isEventGridSchema =
     typeof first === 'object' &&
     first !== null &&
     'eventType' in first &&
     !('specversion' in first);
-  if (!isEventGridSchema) return readCloudEvents(body);
+  if (!isEventGridSchema) return readCloudEvents(value);
   return entries.map((entry, index) => toCloudEvent(entry, index));
 }
 
@@ -61,4 +82,41 @@ function toCloudEvent(entry: unknown, index: number): CloudEvent {
   if (typeof event.subject === 'string') cloudEvent.subject = event.subject;
   if (typeof event.eventTime === 'string') cloudEvent.time = event.eventTime;
   return cloudEvent;
+}
+
+/** The events of a delivery to hand on, and how many of Event Grid's own events were left out. */
+export interface IncomingCallDelivery {
+  events: CloudEvent[];
+  skipped: number;
+}
+
+/**
+ * What the incoming-call endpoint may dispatch of an Event Grid delivery. Event Grid's own
+ * events are left out; a validation event outside the handshake, or a mid-call callback kind
+ * (`Microsoft.Communication.CallConnected`, ...: those come only from ACS to the callback route,
+ * where ACS's token is checked) makes the whole delivery invalid (CallAutomationEventError).
+ */
+export function selectIncomingCallEvents(events: readonly CloudEvent[]): IncomingCallDelivery {
+  const selected: CloudEvent[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as CloudEvent;
+    if (event.type === SUBSCRIPTION_VALIDATION_EVENT) {
+      throw new CallAutomationEventError(
+        `Entry ${index} of the delivery is a subscription validation event without the 'aeg-event-type: SubscriptionValidation' header; nothing of this delivery was dispatched.`,
+        index,
+      );
+    }
+    if (event.type.startsWith(EVENT_GRID_SYSTEM_PREFIX)) continue;
+    if (
+      event.type.startsWith(COMMUNICATION_PREFIX) &&
+      isKnownCallEventKind(kindOfType(event.type))
+    ) {
+      throw new CallAutomationEventError(
+        `Entry ${index} of the delivery is a mid-call callback (${event.type}); the incoming-call endpoint takes Event Grid events such as Microsoft.Communication.IncomingCall, callbacks go to the callback route. Nothing of this delivery was dispatched.`,
+        index,
+      );
+    }
+    selected.push(event);
+  }
+  return { events: selected, skipped: events.length - selected.length };
 }

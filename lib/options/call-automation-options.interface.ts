@@ -3,16 +3,89 @@ import type {
   CallAutomationClientOptions,
 } from '@azure/communication-call-automation';
 
-/** JWT check of mid-call callbacks (ACS signs each with RS256). */
+/** JWT check of mid-call callbacks (ACS signs each with RS256). Applies to `webhookPath` only. */
 export interface CallbackAuthOptions {
   /** Your ACS resource's immutable resource id; one id or a list. */
   audience: string | string[];
-  /** @default 'https://acscallautomation.communication.azure.com' */
+  /**
+   * The `iss` the token must carry. With `openIdConfigurationUri` and no `issuer`, the issuer
+   * of that document.
+   * @default 'https://acscallautomation.communication.azure.com'
+   */
   issuer?: string;
-  /** @default 'https://acscallautomation.communication.azure.com/calling/keys' */
+  /**
+   * The key set (JWKS) that signs the tokens. Not together with `openIdConfigurationUri`.
+   * @default 'https://acscallautomation.communication.azure.com/calling/keys'
+   */
   jwksUri?: string;
+  /**
+   * Take the key set (`jwks_uri`) and, unless `issuer` is given, the issuer from this OpenID
+   * configuration document instead, e.g.
+   * `https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration`.
+   * Not together with `jwksUri`. @default undefined (the keys come from `jwksUri`)
+   */
+  openIdConfigurationUri?: string;
   /** Accepted clock difference for `exp`/`nbf`, at most 60. @default 60 */
   clockToleranceSec?: number;
+}
+
+/**
+ * A shared secret in a query-string parameter of the URL a service posts to, compared in
+ * constant time. Generate it with e.g. `crypto.randomBytes(32).toString('base64url')`.
+ */
+export interface QuerySecretOptions {
+  /**
+   * The secret: at least 16 URL-safe characters (`A-Z a-z 0-9 - . _ ~`). A list accepts each
+   * of them (to rotate a secret without failed deliveries); the first one is the current one.
+   */
+  value: string | string[];
+  /** Name of the query parameter. @default 'secret' */
+  name?: string;
+}
+
+/**
+ * Microsoft Entra ID bearer token check, for Event Grid's "Microsoft Entra authentication"
+ * webhook delivery: RS256 tokens that Entra issues to Event Grid for your app registration.
+ * Give `tenantId` or `issuer`.
+ */
+export interface EntraAuthOptions {
+  /** What the token's `aud` carries: the app registration's Application ID URI or client id; one or a list. */
+  audience: string | string[];
+  /**
+   * Directory (tenant) id, a GUID. Accepts the v2 issuer
+   * `https://login.microsoftonline.com/{tenantId}/v2.0` and the v1 issuer
+   * `https://sts.windows.net/{tenantId}/`. @default undefined (then `issuer` is required)
+   */
+  tenantId?: string;
+  /** Issuer(s) to accept instead of those derived from `tenantId`. @default the tenant's v1 and v2 issuers */
+  issuer?: string | string[];
+  /**
+   * The key set that signs the tokens.
+   * @default `https://login.microsoftonline.com/{tenantId}/discovery/v2.0/keys` with `tenantId`,
+   * else the `jwks_uri` of `{issuer}/.well-known/openid-configuration` (first issuer)
+   */
+  jwksUri?: string;
+  /**
+   * App roles the token must all carry (`roles` claim). Event Grid's set-up script assigns this
+   * role to Event Grid's service principal. `[]` turns the role check off.
+   * @default ['AzureEventGridSecureWebhookSubscriber']
+   */
+  requiredRoles?: string[];
+  /**
+   * Client (application) ids allowed to call (`azp` in v2 tokens, `appid` in v1 tokens).
+   * @default undefined (any client that got a token with the audience and roles)
+   */
+  allowedClientIds?: string[];
+  /** Accepted clock difference for `exp`/`nbf`, at most 300. @default 60 */
+  clockToleranceSec?: number;
+}
+
+/** Protection of the Event Grid endpoint (`incomingCallPath`); every check that is set must pass. */
+export interface IncomingCallAuthOptions {
+  /** A secret in the query string of the subscription's endpoint URL (Event Grid sends it on every request). */
+  secret?: QuerySecretOptions;
+  /** Entra ID bearer tokens (Event Grid subscription with Microsoft Entra authentication). */
+  entra?: EntraAuthOptions;
 }
 
 /** Scale-out across replicas: Redis carries events between them. */
@@ -30,7 +103,10 @@ export interface CallAutomationModuleOptions {
   clientOptions?: CallAutomationClientOptions;
   /** A ready SDK client (e.g. built from an endpoint and a TokenCredential); wins over `connectionString`. */
   client?: CallAutomationClient;
-  /** Public URL ACS posts callbacks to; the default for every operation. */
+  /**
+   * Public URL ACS posts callbacks to; the default for every operation. With `callbackSecret`,
+   * the module adds the secret's query parameter to it (the resolved option carries it).
+   */
   callbackUri?: string;
   /** Route of the built-in callback controller. @default 'api/callbacks' */
   webhookPath?: string;
@@ -44,16 +120,21 @@ export interface CallAutomationModuleOptions {
   maxBacklogEvents?: number;
   /** How long a CloudEvent id is remembered to drop redeliveries. @default 600000 (ten minutes) */
   dedupeTtlMs?: number;
-  /**
-   * Most CloudEvent ids remembered at once; past it the oldest is forgotten. The in-process
-   * store takes about 40 bytes per id, allocated once at start-up (4 MB at the default).
-   * @default 100000
-   */
+  /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. @default 100000 */
   maxDedupeIds?: number;
   /** Webhook body limit in bytes; larger bodies get 413. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;
-  /** JWT check of callbacks; absent = no check. */
+  /** JWT check of callbacks (`webhookPath`); absent = no check. */
   auth?: CallbackAuthOptions;
+  /**
+   * The alternative to `auth` for deployments without JWT (or an addition to it): every
+   * callback to `webhookPath` must carry this secret in its query string, and
+   * `CallAutomationService` appends it to the `callbackUri` it fills in.
+   * @default undefined (no secret)
+   */
+  callbackSecret?: QuerySecretOptions;
+  /** Protection of the Event Grid endpoint (`incomingCallPath`). @default undefined (unprotected) */
+  incomingCallAuth?: IncomingCallAuthOptions;
   /** Scale-out across replicas; absent = in-process only. */
   redis?: CallAutomationRedisOptions;
   /**
@@ -65,16 +146,61 @@ export interface CallAutomationModuleOptions {
   isGlobal?: boolean;
 }
 
+/** `auth` after defaults: the issuer and key location to use. */
+export interface ResolvedCallbackAuth {
+  audience: string[];
+  /** Absent only with `openIdConfigurationUri` (the document's issuer is used). */
+  issuer?: string;
+  /** Absent only with `openIdConfigurationUri`. */
+  jwksUri?: string;
+  openIdConfigurationUri?: string;
+  clockToleranceSec: number;
+}
+
+/** A query-string secret after defaults. */
+export interface ResolvedQuerySecret {
+  name: string;
+  /** The accepted values; the first is the current one. */
+  values: string[];
+}
+
+/** `incomingCallAuth.entra` after defaults. */
+export interface ResolvedEntraAuth {
+  audience: string[];
+  issuers: string[];
+  /** Absent when the keys are discovered from `openIdConfigurationUri`. */
+  jwksUri?: string;
+  openIdConfigurationUri?: string;
+  requiredRoles: string[];
+  allowedClientIds?: string[];
+  clockToleranceSec: number;
+}
+
+export interface ResolvedIncomingCallAuth {
+  secret?: ResolvedQuerySecret;
+  entra?: ResolvedEntraAuth;
+}
+
 /** Options after defaults and validation: what the module's services read. */
 export interface ResolvedCallAutomationOptions
   extends Omit<
     Required<CallAutomationModuleOptions>,
-    'connectionString' | 'clientOptions' | 'client' | 'callbackUri' | 'auth' | 'redis'
+    | 'connectionString'
+    | 'clientOptions'
+    | 'client'
+    | 'callbackUri'
+    | 'auth'
+    | 'callbackSecret'
+    | 'incomingCallAuth'
+    | 'redis'
   > {
   connectionString?: string;
   clientOptions?: CallAutomationClientOptions;
   client?: CallAutomationClient;
+  /** The `callbackUri` option, with the `callbackSecret` query parameter when that is set. */
   callbackUri?: string;
-  auth?: Required<CallbackAuthOptions> & { audience: string[] };
+  auth?: ResolvedCallbackAuth;
+  callbackSecret?: ResolvedQuerySecret;
+  incomingCallAuth?: ResolvedIncomingCallAuth;
   redis?: Required<CallAutomationRedisOptions>;
 }

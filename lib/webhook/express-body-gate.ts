@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readStream, WEBHOOK_BODY, type WebhookRequest } from './webhook-body';
+import { pathOf, readStream, unreadBody, WEBHOOK_BODY, type WebhookRequest } from './webhook-body';
 
 interface ExpressLayer {
   route?: { path?: unknown; methods?: Record<string, boolean> };
@@ -12,12 +12,13 @@ interface ExpressApp {
 }
 
 /**
- * Express runs Nest's JSON body parser (100 kB limit by default) before any route, so a 500 kB
- * batch would get Express's 413 although `maxBodyBytes` allows 1 MiB. The gate is a middleware
- * put first in Express's stack, for the webhook routes only: it reads their body with
- * `maxBodyBytes` as the limit and hands the bytes to the controller; body-parser then sees a
- * finished request and skips it. Returns false when Express's internals are not as expected
- * (the webhook then still works, with Express's own limit).
+ * Express runs Nest's JSON and form parsers before any route: a 500 kB batch would get their
+ * 413 although `maxBodyBytes` allows 1 MiB, and their errors (bad JSON, bad charset, a body
+ * they choke on) would not be the webhook's JSON errors. The gate is a middleware put first in
+ * Express's stack, for POSTs to the webhook routes only: it reads the body, whatever its content
+ * type, with `maxBodyBytes` as the limit and hands the bytes to the controller; the parsers then
+ * see a finished request and skip it. Returns false when Express's internals are not as
+ * expected (the webhook then still works, with Express's own parsers and limit).
  */
 export function installExpressBodyGate(
   app: ExpressApp,
@@ -36,27 +37,31 @@ export function installExpressBodyGate(
     );
   });
   if (routes.length === 0) return false;
-  const isWebhookRoute = (path: string) => routes.some((layer) => Boolean(layer.match?.(path)));
+  const isWebhookRoute = (path: string) =>
+    routes.some((layer) => {
+      try {
+        return Boolean(layer.match?.(path));
+      } catch {
+        return false; // a path Express cannot decode is not ours
+      }
+    });
   app.use((req, _res, next) => {
-    if (req.method !== 'POST' || !isWebhookRoute(pathOf(req))) {
+    if (req.method !== 'POST' || !isWebhookRoute(pathOf(req.url))) {
       next();
       return;
     }
     readStream(req, maxBodyBytes).then(
       (bytes) => {
-        (req as WebhookRequest)[WEBHOOK_BODY] = bytes ?? { tooLarge: true };
+        (req as WebhookRequest)[WEBHOOK_BODY] = bytes ?? unreadBody({ tooLarge: true });
         next();
       },
-      () => next(),
+      () => {
+        (req as WebhookRequest)[WEBHOOK_BODY] = unreadBody({ readFailed: true });
+        next();
+      },
     );
   });
   const gate = stack.pop() as ExpressLayer;
   stack.unshift(gate);
   return true;
-}
-
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }

@@ -1,4 +1,4 @@
-import { Controller, Headers, HttpCode, Options, Post, Req, Res, type Type } from '@nestjs/common';
+import { Controller, HttpCode, Options, Post, Req, Res, type Type } from '@nestjs/common';
 import type { ProcessSummary } from '../processor/event-processor.service';
 import type { WebhookRequest } from './webhook-body';
 import { type ValidationResponse, WebhookRequestHandler } from './webhook-request.handler';
@@ -24,15 +24,12 @@ export function createIncomingCallController(path: string): Type<unknown> {
     /** The CloudEvents schema handshake: consent to deliveries from the asking origin. */
     @Options()
     @HttpCode(200)
-    handshake(
-      @Headers('webhook-request-origin') origin: string | undefined,
+    async handshake(
+      @Req() request: WebhookRequest,
       @Res({ passthrough: true }) response: HeaderResponse,
-    ): void {
-      response.header('Allow', 'POST, OPTIONS');
-      if (origin) {
-        response.header('WebHook-Allowed-Origin', origin);
-        response.header('WebHook-Allowed-Rate', '*');
-      }
+    ): Promise<void> {
+      const headers = await this.webhook.handleEventGridOptions(request);
+      for (const [name, value] of Object.entries(headers)) response.header(name, value);
     }
   }
   return CallAutomationIncomingCallController;

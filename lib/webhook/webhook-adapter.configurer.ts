@@ -1,20 +1,41 @@
+import type { Server } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { installExpressBodyGate } from './express-body-gate';
+import {
+  type ByteStream,
+  readStream,
+  SENT_CONTENT_TYPE,
+  unreadBody,
+  type WebhookRequest,
+} from './webhook-body';
+import { WebhookRequestHandler } from './webhook-request.handler';
 
-/** CloudEvents content types that Fastify has no parser for by default. */
-const CLOUD_EVENT_TYPES = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
+/**
+ * The content type the webhook routes' bodies are parsed as on Fastify: a private name (one per
+ * module registration, each with its own limit), so Fastify's own JSON parser (its 1 MiB limit,
+ * its errors, its lenient UTF-8) never sees them.
+ */
+const WEBHOOK_CONTENT_TYPE = 'application/x-nestjs-call-automation-webhook';
+let registrations = 0;
+
+interface FastifyRequestLike extends WebhookRequest {
+  method: string;
+  routeOptions?: { url?: string };
+}
 
 interface FastifyLike {
-  hasContentTypeParser(type: string): boolean;
+  addHook(
+    name: 'onRequest',
+    hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void,
+  ): unknown;
   addContentTypeParser(
     type: string,
-    options: { parseAs: 'buffer'; bodyLimit: number },
     parser: (
       request: unknown,
-      body: Buffer,
+      payload: ByteStream,
       done: (error: Error | null, body?: unknown) => void,
     ) => void,
   ): void;
@@ -22,9 +43,13 @@ interface FastifyLike {
 
 /**
  * Fits the webhook routes to the HTTP adapter once routes are mapped (before the server
- * listens): on Express, the body gate that applies `maxBodyBytes`; on Fastify, parsers for the
- * CloudEvents content types (kept as bytes, parsed by the webhook). Without an HTTP adapter
- * (an application context) there is nothing to do.
+ * listens):
+ * - Express: the body gate, which reads webhook bodies (any content type) within
+ *   `maxBodyBytes` ahead of Express's parsers;
+ * - Fastify: webhook POSTs are parsed by a raw-bytes parser of our own within `maxBodyBytes`
+ *   (the client's Content-Type is kept for the 415 check);
+ * - both: webhook requests in flight are counted from their first byte, for graceful shutdown.
+ * Without an HTTP adapter (an application context) there is nothing to do.
  */
 @Injectable()
 export class WebhookAdapterConfigurer implements OnModuleInit {
@@ -33,34 +58,45 @@ export class WebhookAdapterConfigurer implements OnModuleInit {
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly webhook: WebhookRequestHandler,
   ) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const { maxBodyBytes, webhookPath, incomingCallPath } = this.options;
+    const paths = [webhookPath, incomingCallPath];
+    const server = adapter.getHttpServer() as Server | undefined;
+    if (typeof server?.prependListener === 'function') this.webhook.inFlight.watch(server, paths);
     const type = adapter.getType();
     if (type === 'express') {
-      const installed = installExpressBodyGate(
-        adapter.getInstance(),
-        [webhookPath, incomingCallPath],
-        maxBodyBytes,
-      );
-      if (!installed) {
+      if (!installExpressBodyGate(adapter.getInstance(), paths, maxBodyBytes)) {
         this.logger.warn(
           "Could not put the webhook's body reader ahead of Express's JSON parser; its own limit applies (raise it with app.useBodyParser('json', { limit })).",
         );
       }
     } else if (type === 'fastify') {
-      const fastify = adapter.getInstance<FastifyLike>();
-      for (const contentType of CLOUD_EVENT_TYPES) {
-        if (fastify.hasContentTypeParser(contentType)) continue;
-        fastify.addContentTypeParser(
-          contentType,
-          { parseAs: 'buffer', bodyLimit: maxBodyBytes },
-          (_request, body, done) => done(null, body),
-        );
-      }
+      this.configureFastify(adapter.getInstance<FastifyLike>(), paths, maxBodyBytes);
     }
+  }
+
+  private configureFastify(fastify: FastifyLike, paths: string[], maxBodyBytes: number): void {
+    const contentType = `${WEBHOOK_CONTENT_TYPE}-${++registrations}`;
+    const suffixes = paths.map((path) => `/${path}`);
+    const isWebhookRoute = (url: string | undefined) =>
+      url !== undefined && suffixes.some((suffix) => url.replace(/\/+$/, '').endsWith(suffix));
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      if (request.method === 'POST' && isWebhookRoute(request.routeOptions?.url)) {
+        request[SENT_CONTENT_TYPE] = { value: request.headers['content-type'] };
+        request.headers['content-type'] = contentType;
+      }
+      done();
+    });
+    fastify.addContentTypeParser(contentType, (_request, payload, done) => {
+      readStream(payload, maxBodyBytes).then(
+        (bytes) => done(null, bytes ?? unreadBody({ tooLarge: true })),
+        () => done(null, unreadBody({ readFailed: true })),
+      );
+    });
   }
 }

@@ -5,51 +5,72 @@ import { webhookError } from './webhook-errors';
 /** What a webhook route sees of a request, for Express and Fastify alike. */
 export interface WebhookRequest {
   headers: IncomingMessage['headers'];
-  /** Set when the framework already parsed the body. */
+  /** Set when the framework already parsed the body (or our Fastify parser kept its bytes). */
   body?: unknown;
-  /** Express: the Node request itself; Fastify: `request.raw`. */
+  /** Express: undefined (the request is the Node request); Fastify: the Node request. */
   raw?: IncomingMessage;
+  /** Express: the request target as received, query string included. */
+  originalUrl?: string;
+  url?: string;
   /** Bytes read ahead of the framework's parser (see ExpressBodyGate). */
-  [WEBHOOK_BODY]?: Buffer | PayloadTooLarge;
+  [WEBHOOK_BODY]?: Buffer | UnreadBody;
+  /** Fastify: the Content-Type the client sent (see WebhookAdapterConfigurer). */
+  [SENT_CONTENT_TYPE]?: { value: string | undefined };
 }
 
 export const WEBHOOK_BODY = Symbol('nestjs-call-automation.webhook-body');
+export const SENT_CONTENT_TYPE = Symbol('nestjs-call-automation.sent-content-type');
 
-/** Marks a body that passed the limit while it was read ahead. */
-export interface PayloadTooLarge {
-  tooLarge: true;
+/** A body that passed the limit, or whose upload broke off, while it was read ahead. */
+export interface UnreadBody {
+  tooLarge?: true;
+  readFailed?: true;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /** `application/json`, `application/cloudevents-batch+json`, ... : what the webhook accepts. */
 export function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined) return false;
+  if (typeof header !== 'string') return false;
   const type = (header.split(';')[0] ?? '').trim().toLowerCase();
   return JSON_TYPE.test(type);
 }
 
+/** The request target (path and query) as the client sent it. */
+export function requestTarget(request: WebhookRequest): string | undefined {
+  return request.raw?.url ?? request.originalUrl ?? request.url;
+}
+
+/** The path of a request target, without its query string (safe to log). */
+export function pathOf(target: string | undefined): string {
+  const url = target ?? '/';
+  const query = url.search(/[?#]/);
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
- * The request's JSON body, whoever read it: bytes read ahead by the Express gate, a body the
- * framework parsed, or the unread stream (read here, up to the limit). Throws the 413/415/400
- * answers.
+ * The request's JSON body, whoever read it: bytes read ahead by the Express gate or by our
+ * Fastify parser, a body the framework parsed, or the unread stream (read here, up to the
+ * limit). Throws the 413/415/400 answers.
  */
 export async function readWebhookBody(
   request: WebhookRequest,
   maxBodyBytes: number,
 ): Promise<unknown> {
-  if (!isJsonContentType(request.headers['content-type'])) {
+  const contentType = request[SENT_CONTENT_TYPE]?.value ?? request.headers['content-type'];
+  if (!isJsonContentType(contentType)) {
     throw webhookError(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      `Content-Type must be application/json (or application/cloudevents-batch+json), got '${request.headers['content-type'] ?? 'none'}'.`,
+      `Content-Type must be application/json (or application/cloudevents-batch+json), got ${describeContentType(contentType)}.`,
     );
   }
   const declared = Number(request.headers['content-length']);
   if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  const early = request[WEBHOOK_BODY];
+  const early = request[WEBHOOK_BODY] ?? (isUnreadBody(request.body) ? request.body : undefined);
   if (early !== undefined) {
-    if (!Buffer.isBuffer(early)) throw tooLarge(maxBodyBytes);
-    return parse(early);
+    if (Buffer.isBuffer(early)) return parse(early);
+    if (early.tooLarge) throw tooLarge(maxBodyBytes);
+    throw unreadable();
   }
   if (Buffer.isBuffer(request.body)) return parse(request.body);
   if (request.body !== undefined && !(request.raw?.readable ?? false)) return request.body;
@@ -60,17 +81,28 @@ export async function readWebhookBody(
       'The request has no body. Send a CloudEvent or an array of them.',
     );
   }
-  const bytes = await readStream(stream, maxBodyBytes);
+  const bytes = await readStream(stream, maxBodyBytes).catch(() => {
+    throw unreadable();
+  });
   if (bytes === undefined) throw tooLarge(maxBodyBytes);
   return parse(bytes);
+}
+
+/** The part of a readable stream that readStream uses. */
+export interface ByteStream {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  once(event: 'end', listener: () => void): unknown;
+  once(event: 'error' | 'close', listener: (error?: Error) => void): unknown;
+  destroy(): unknown;
+  readonly readableEnded?: boolean;
 }
 
 /**
  * Reads a stream up to `limit` bytes. Past the limit it keeps draining without keeping bytes,
  * so the client can still read the 413 answer, and resolves `undefined` at the end. A sender
- * that goes on far past the limit is cut off.
+ * that goes on far past the limit is cut off. Rejects when the stream fails or closes early.
  */
-export function readStream(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readStream(stream: ByteStream, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -84,20 +116,32 @@ export function readStream(stream: IncomingMessage, limit: number): Promise<Buff
       }
     });
     stream.once('end', () => resolve(length > limit ? undefined : Buffer.concat(chunks, length)));
-    stream.once('error', (error) =>
-      reject(
-        webhookError(
-          HttpStatus.BAD_REQUEST,
-          `The request body could not be read: ${error.message}.`,
-        ),
-      ),
-    );
+    stream.once('error', (error) => reject(error ?? new Error('the upload failed')));
+    stream.once('close', () => {
+      if (!stream.readableEnded) reject(new Error('the upload broke off'));
+    });
   });
 }
 
 const DRAIN_ALLOWANCE = 16 * 1024 * 1024;
 
-function parse(bytes: Buffer): unknown {
+function isUnreadBody(value: unknown): value is UnreadBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Buffer.isBuffer(value) &&
+    Object.getPrototypeOf(value) === UNREAD_BODY_PROTO
+  );
+}
+
+/** Unread-body markers share a prototype so no parsed JSON body can pass for one. */
+const UNREAD_BODY_PROTO = Object.freeze(Object.create(null));
+
+export function unreadBody(reason: UnreadBody): UnreadBody {
+  return Object.assign(Object.create(UNREAD_BODY_PROTO), reason);
+}
+
+function parse(bytes: Buffer): Buffer {
   if (bytes.length === 0) {
     throw webhookError(
       HttpStatus.BAD_REQUEST,
@@ -107,9 +151,44 @@ function parse(bytes: Buffer): unknown {
   return bytes; // parsed (and UTF-8 checked) by processEvents, which reports JSON errors
 }
 
+function describeContentType(value: string | undefined): string {
+  if (value === undefined) return 'none';
+  const printable = value.replace(/[^\x20-\x7e]/g, '?');
+  return `'${printable.length > 100 ? `${printable.slice(0, 100)}...` : printable}'`;
+}
+
 function tooLarge(maxBodyBytes: number) {
   return webhookError(
     HttpStatus.PAYLOAD_TOO_LARGE,
     `The body is larger than ${maxBodyBytes} bytes (module option maxBodyBytes).`,
   );
+}
+
+function unreadable() {
+  return webhookError(HttpStatus.BAD_REQUEST, 'The request body could not be read to its end.');
+}
+
+/** How deep a webhook body may nest: ACS and Event Grid events need fewer than 10 levels. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Refuses (400) a parsed body nested deeper than MAX_BODY_DEPTH. Walked with a stack, not
+ * recursion: what it protects against (serializers, handlers and the SDK's converters that
+ * recurse) must not be what breaks it.
+ */
+export function assertBodyDepth(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > MAX_BODY_DEPTH) {
+      throw webhookError(
+        HttpStatus.BAD_REQUEST,
+        `The body is nested deeper than ${MAX_BODY_DEPTH} levels; no event needs that. Nothing was dispatched.`,
+      );
+    }
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
 }

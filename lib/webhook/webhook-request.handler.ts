@@ -1,13 +1,25 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import { parseJsonBody } from '../events/cloud-event';
-import { findValidationCode, readEventGridDelivery } from '../events/event-grid';
+import {
+  findValidationCode,
+  readEventGridDelivery,
+  selectIncomingCallEvents,
+} from '../events/event-grid';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService, type ProcessSummary } from '../processor/event-processor.service';
-import { CallbackTokenError, CallbackTokenVerifier } from '../security/callback-token-verifier';
-import { readWebhookBody, type WebhookRequest } from './webhook-body';
+import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security/request-guard';
+import { CredentialsRejectedError, SigningKeysUnavailableError } from '../security/security-errors';
+import { InFlightRequests } from './in-flight-requests';
+import {
+  assertBodyDepth,
+  pathOf,
+  readWebhookBody,
+  requestTarget,
+  type WebhookRequest,
+} from './webhook-body';
 import { webhookError } from './webhook-errors';
 
 /** The Event Grid subscription handshake's answer. */
@@ -15,56 +27,154 @@ export interface ValidationResponse {
   validationResponse: string;
 }
 
+/** How long shutdown waits for webhook requests in flight (uploads, key fetches) to finish. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** `WebHook-Request-Origin` values we echo: a host name, optionally with a port. */
+const ORIGIN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
+
 /**
  * What the two webhook routes do, apart from routing: check the caller, read the body within
  * its limit, hand the events to the processor, and turn each failure into its status code.
+ * On shutdown it lets the webhook requests in flight finish before the processor closes, and
+ * answers 503 to those that come after.
  */
 @Injectable()
-export class WebhookRequestHandler {
+export class WebhookRequestHandler implements OnModuleDestroy {
   private readonly logger = new Logger('CallAutomation');
-  private readonly tokens: CallbackTokenVerifier | undefined;
+  private readonly refusals = new RefusalLog(this.logger);
+  private readonly callbackGuard: RequestGuard;
+  private readonly incomingCallGuard: RequestGuard;
+  /** Webhook requests being served (counted by WebhookAdapterConfigurer from the HTTP server). */
+  readonly inFlight = new InFlightRequests();
+  private closed = false;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     private readonly processor: EventProcessorService,
   ) {
-    this.tokens = options.auth ? new CallbackTokenVerifier(options.auth) : undefined;
+    this.callbackGuard = callbackGuard(options);
+    this.incomingCallGuard = incomingCallGuard(options);
+  }
+
+  /**
+   * Runs before the processor's own shutdown (this provider depends on it): requests in flight
+   * are answered while waiters can still settle, then the routes refuse new work.
+   */
+  async onModuleDestroy(): Promise<void> {
+    const finished = await this.inFlight.drain(SHUTDOWN_GRACE_MS);
+    this.closed = true;
+    if (!finished) {
+      this.logger.warn(
+        `Webhook requests were still in flight ${SHUTDOWN_GRACE_MS} ms after shutdown began; closing anyway.`,
+      );
+    }
   }
 
   /** `POST /{webhookPath}`: mid-call callbacks from ACS. */
   async handleCallback(request: WebhookRequest): Promise<ProcessSummary> {
-    await this.verifyCallbackToken(request);
+    this.assertOpen();
+    await this.authenticate(this.callbackGuard, request, 'a callback');
     const body = await readWebhookBody(request, this.options.maxBodyBytes);
-    return this.dispatch(() => this.processor.processEvents(body));
+    const parsed = this.translate(() => parseJsonBody(body));
+    if (typeof parsed === 'string') {
+      // processEvents would read a string as JSON text once more
+      throw webhookError(
+        HttpStatus.BAD_REQUEST,
+        'The body is a JSON string, not a CloudEvent or an array of them. Nothing was dispatched.',
+      );
+    }
+    assertBodyDepth(parsed);
+    this.assertOpen();
+    return this.dispatch(() => this.processor.processEvents(parsed));
   }
 
-  /** `POST /{incomingCallPath}`: Event Grid deliveries, handshake included. */
+  /** `POST /{incomingCallPath}`: Event Grid deliveries, the Event Grid schema handshake included. */
   async handleEventGrid(request: WebhookRequest): Promise<ProcessSummary | ValidationResponse> {
+    this.assertOpen();
+    await this.authenticate(this.incomingCallGuard, request, 'an Event Grid delivery');
     const body = await readWebhookBody(request, this.options.maxBodyBytes);
-    const parsed = this.dispatchSync(() => parseJsonBody(body));
-    const validationCode = findValidationCode(parsed);
-    if (validationCode !== undefined) {
+    const parsed = this.translate(() => parseJsonBody(body));
+    assertBodyDepth(parsed);
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw webhookError(
+        HttpStatus.BAD_REQUEST,
+        'The body is not an Event Grid delivery: send an event or an array of them.',
+      );
+    }
+    if (headerOf(request, 'aeg-event-type')?.toLowerCase() === 'subscriptionvalidation') {
+      const validationCode = findValidationCode(parsed);
+      if (validationCode === undefined) {
+        throw webhookError(
+          HttpStatus.BAD_REQUEST,
+          'A SubscriptionValidation request must hold only a Microsoft.EventGrid.SubscriptionValidationEvent with a validationCode.',
+        );
+      }
       this.logger.log('Answered the Event Grid subscription validation handshake');
       return { validationResponse: validationCode };
     }
-    if (request.headers['aeg-event-type'] === 'SubscriptionValidation') {
-      throw webhookError(
-        HttpStatus.BAD_REQUEST,
-        'A SubscriptionValidation request must carry a validationCode.',
-      );
-    }
-    const cloudEvents = this.dispatchSync(() => readEventGridDelivery(parsed));
-    return this.dispatch(() => this.processor.processEvents(cloudEvents));
+    const { events } = this.translate(() =>
+      selectIncomingCallEvents(readEventGridDelivery(parsed)),
+    );
+    this.assertOpen();
+    return this.dispatch(() => this.processor.processEvents(events));
   }
 
-  private async verifyCallbackToken(request: WebhookRequest): Promise<void> {
-    if (this.tokens === undefined) return;
+  /**
+   * `OPTIONS /{incomingCallPath}`: the CloudEvents schema handshake. The headers to answer
+   * with: consent for the asking origin. Only the query-string secret is checked (Event Grid
+   * sends it to the exact endpoint URL; no token is documented for this request, and the answer
+   * grants nothing but the right to try deliveries, which are checked in full).
+   */
+  async handleEventGridOptions(request: WebhookRequest): Promise<Record<string, string>> {
+    await this.authenticate(this.incomingCallGuard, request, 'an Event Grid handshake', true);
+    const headers: Record<string, string> = { Allow: 'POST, OPTIONS' };
+    const origin = headerOf(request, 'webhook-request-origin');
+    if (origin === undefined) return headers;
+    if (!ORIGIN.test(origin)) {
+      throw webhookError(
+        HttpStatus.BAD_REQUEST,
+        'WebHook-Request-Origin must be a host name such as eventgrid.azure.net.',
+      );
+    }
+    return { ...headers, 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*' };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'The application is shutting down; deliver again later.',
+      );
+    }
+  }
+
+  private async authenticate(
+    guard: RequestGuard,
+    request: WebhookRequest,
+    what: string,
+    secretOnly = false,
+  ): Promise<void> {
+    if (!guard.isActive) return;
+    const target = requestTarget(request);
     try {
-      await this.tokens.verify(headerOf(request, 'authorization'));
+      await guard.verify(
+        { url: target, authorization: headerOf(request, 'authorization') },
+        secretOnly,
+      );
     } catch (error) {
-      if (!(error instanceof CallbackTokenError)) throw error;
-      this.logger.warn(`Refused a callback: ${error.message}`);
-      throw webhookError(HttpStatus.UNAUTHORIZED, `Callback refused: ${error.message}.`);
+      if (error instanceof CredentialsRejectedError) {
+        this.refusals.report(`Refused ${what} to ${pathOf(target)}: ${error.message}`);
+        throw webhookError(HttpStatus.UNAUTHORIZED, `Refused: ${error.message}.`);
+      }
+      if (error instanceof SigningKeysUnavailableError) {
+        this.refusals.report(`Could not check ${what} to ${pathOf(target)}: ${error.message}`);
+        throw webhookError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'The signing keys to check the token could not be fetched; deliver again later.',
+        );
+      }
+      throw error;
     }
   }
 
@@ -76,7 +186,7 @@ export class WebhookRequestHandler {
     }
   }
 
-  private dispatchSync<T>(work: () => T): T {
+  private translate<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
@@ -101,4 +211,36 @@ export class WebhookRequestHandler {
 function headerOf(request: WebhookRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Warnings about refused requests, at most `limit` per minute: a flood of forged callbacks
+ * must not flood the logs. What was held back is counted in the next line.
+ */
+class RefusalLog {
+  private windowStart = 0;
+  private logged = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly limit = 20,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  report(message: string): void {
+    const now = Date.now();
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.logged = 0;
+    }
+    if (this.logged >= this.limit) {
+      this.suppressed++;
+      return;
+    }
+    this.logged++;
+    const held = this.suppressed;
+    this.suppressed = 0;
+    this.logger.warn(held > 0 ? `${message} (${held} similar messages were held back)` : message);
+  }
 }
