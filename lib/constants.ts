@@ -20,3 +20,4 @@ export const DEFAULT_ACS_JWKS_URI =
   'https://acscallautomation.communication.azure.com/calling/keys';
 export const MAX_CLOCK_TOLERANCE_SEC = 60;
 export const DEFAULT_REDIS_KEY_PREFIX = 'acs:';
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

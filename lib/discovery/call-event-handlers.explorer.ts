@@ -44,6 +44,12 @@ export class CallEventHandlersExplorer {
     return [...exact, ...this.everyKind];
   }
 
+  /** Whether any `@OnCallEvent` method was found. */
+  get hasHandlers(): boolean {
+    if (this.byKind === undefined) this.discover();
+    return (this.byKind?.size ?? 0) + this.everyKind.length > 0;
+  }
+
   get all(): readonly DiscoveredCallEventHandler[] {
     if (this.byKind === undefined) this.discover();
     const all = new Set([...this.everyKind]);

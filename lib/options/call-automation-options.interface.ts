@@ -124,6 +124,11 @@ export interface CallAutomationModuleOptions {
   maxDedupeIds?: number;
   /** Webhook body limit in bytes; larger bodies get 413. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;
+  /**
+   * On shutdown: how long webhook requests in flight, then running handlers, may take before
+   * the module closes anyway. @default 10000
+   */
+  shutdownGraceMs?: number;
   /** JWT check of callbacks (`webhookPath`); absent = no check. */
   auth?: CallbackAuthOptions;
   /**

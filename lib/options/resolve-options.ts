@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_DEDUPE_IDS,
   DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WEBHOOK_PATH,
   MAX_CLOCK_TOLERANCE_SEC,
@@ -46,6 +47,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<keyof CallAutomationModuleOptio
   'dedupeTtlMs',
   'maxDedupeIds',
   'maxBodyBytes',
+  'shutdownGraceMs',
   'auth',
   'callbackSecret',
   'incomingCallAuth',
@@ -87,6 +89,7 @@ export function resolveOptions(
     dedupeTtlMs: count(options.dedupeTtlMs, 'dedupeTtlMs', DEFAULT_DEDUPE_TTL_MS),
     maxDedupeIds: count(options.maxDedupeIds, 'maxDedupeIds', DEFAULT_MAX_DEDUPE_IDS),
     maxBodyBytes: count(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY_BYTES),
+    shutdownGraceMs: count(options.shutdownGraceMs, 'shutdownGraceMs', DEFAULT_SHUTDOWN_GRACE_MS),
     emitToEventEmitter: flag(options.emitToEventEmitter, 'emitToEventEmitter', true),
     isGlobal: flag(options.isGlobal, 'isGlobal', false),
   };

@@ -92,9 +92,13 @@ export class EventProcessorService
     this.router.close();
   }
 
-  /** Lets handlers that are still running finish, then closes the bus. */
+  /** Lets handlers that are still running finish (for up to shutdownGraceMs), then closes the bus. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.whenIdle();
+    if (!(await this.runner.whenIdleWithin(this.options.shutdownGraceMs))) {
+      this.logger.warn(
+        `${this.runner.pending} @OnCallEvent or ongoing handler(s) still running ${this.options.shutdownGraceMs} ms after shutdown began (option shutdownGraceMs); closing anyway.`,
+      );
+    }
     await this.bus.close();
   }
 
@@ -108,13 +112,18 @@ export class EventProcessorService
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
     const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent));
     const fresh = await this.bus.publish(batch);
-    let dispatched = 0;
-    for (let index = 0; index < batch.length; index++) {
-      if (!fresh[index]) continue;
-      dispatched++;
-      this.runDecoratedHandlers(batch[index] as ReceivedEvent);
+    const accepted = batch.filter((_, index) => fresh[index]);
+    if (accepted.length > 0 && (this.emitter !== undefined || this.handlers.hasHandlers)) {
+      // After the answer: handlers never delay it, even with synchronous work.
+      this.runner.defer(() => {
+        for (const received of accepted) this.runDecoratedHandlers(received);
+      });
     }
-    return { received: batch.length, dispatched, duplicates: batch.length - dispatched };
+    return {
+      received: batch.length,
+      dispatched: accepted.length,
+      duplicates: batch.length - accepted.length,
+    };
   }
 
   /**
@@ -179,9 +188,18 @@ export class EventProcessorService
     this.router.bindOperationToCall(operation, callConnectionId);
   }
 
-  /** Resolves once every handler started so far has finished (for tests and shutdown). */
+  /**
+   * Resolves once every handler of the events processed so far has finished: `@OnCallEvent`
+   * handlers run just after `processEvents` resolves (and after the webhook answers), so
+   * tests await this before they look at what handlers did.
+   */
   whenIdle(): Promise<void> {
     return this.runner.whenIdle();
+  }
+
+  /** Like `whenIdle`, but resolves false when handlers are still running after `timeoutMs`. */
+  whenIdleWithin(timeoutMs: number): Promise<boolean> {
+    return this.runner.whenIdleWithin(timeoutMs);
   }
 
   private toReceivedEvent(cloudEvent: ReceivedEvent['cloudEvent']): ReceivedEvent {
@@ -198,7 +216,6 @@ export class EventProcessorService
   /** `@OnCallEvent` handlers and `@OnEvent('call-automation.<Kind>')`: once per cluster. */
   private runDecoratedHandlers({ event, metadata }: ReceivedEvent): void {
     const handlers = this.handlers.handlersFor(event.kind);
-    if (handlers.length === 0 && this.emitter === undefined) return;
     const subject = describeEvent(event, metadata);
     for (const handler of handlers) {
       this.runner.run(handler.name, subject, () => handler.invoke(event, metadata));

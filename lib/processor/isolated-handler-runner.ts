@@ -32,9 +32,39 @@ export class IsolatedHandlerRunner {
     }
   }
 
-  /** Resolves once every handler started so far (and those they lead to) has finished. */
+  /**
+   * Runs `work` on the next turn of the event loop, so that even a handler that does
+   * synchronous work before its first await cannot delay the HTTP answer being written.
+   */
+  defer(work: () => void): void {
+    const tracked = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          work();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Resolves once every handler started or deferred so far (and those they lead to) has finished. */
   async whenIdle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Like `whenIdle`, but gives up after `timeoutMs`; resolves false then. */
+  async whenIdleWithin(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    const idle = await Promise.race([this.whenIdle().then(() => true), timedOut]);
+    clearTimeout(timer);
+    return idle;
   }
 
   private report(name: string, subject: string, error: unknown): void {

@@ -27,9 +27,6 @@ export interface ValidationResponse {
   validationResponse: string;
 }
 
-/** How long shutdown waits for webhook requests in flight (uploads, key fetches) to finish. */
-export const SHUTDOWN_GRACE_MS = 10_000;
-
 /** `WebHook-Request-Origin` values we echo: a host name, optionally with a port. */
 const ORIGIN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
 
@@ -62,11 +59,11 @@ export class WebhookRequestHandler implements OnModuleDestroy {
    * are answered while waiters can still settle, then the routes refuse new work.
    */
   async onModuleDestroy(): Promise<void> {
-    const finished = await this.inFlight.drain(SHUTDOWN_GRACE_MS);
+    const finished = await this.inFlight.drain(this.options.shutdownGraceMs);
     this.closed = true;
     if (!finished) {
       this.logger.warn(
-        `Webhook requests were still in flight ${SHUTDOWN_GRACE_MS} ms after shutdown began; closing anyway.`,
+        `Webhook requests were still in flight ${this.options.shutdownGraceMs} ms after shutdown began (option shutdownGraceMs); closing anyway.`,
       );
     }
   }
@@ -202,7 +199,11 @@ export class WebhookRequestHandler implements OnModuleDestroy {
       this.logger.error(
         `Could not hand events over, answered 503 so they are delivered again: ${error.message}`,
       );
-      return webhookError(HttpStatus.SERVICE_UNAVAILABLE, `${error.message} Retry later.`);
+      // The cause (host, port) goes to the log, not to whoever posted.
+      return webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'The events could not be handed over to the shared event bus; nothing was accepted. Deliver them again later.',
+      );
     }
     return error;
   }

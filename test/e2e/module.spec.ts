@@ -12,7 +12,7 @@ import {
   EventProcessorService,
   OnCallEvent,
 } from 'nestjs-call-automation';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 
@@ -110,6 +110,7 @@ describe('CallAutomationModule', () => {
       ]),
     );
     expect(summary).toEqual({ received: 3, dispatched: 3, duplicates: 0 });
+    await processor.whenIdle();
     expect(app.get(Recorder).seen).toEqual(['CallConnected:e1', 'CallRinging:e2']);
     await app.close();
   });
@@ -179,6 +180,23 @@ describe('CallAutomationModule', () => {
     expect(error).toBeInstanceOf(CallAutomationShutdownError);
     expect(error.message).toMatch(/shutting down/);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('does not let a handler that never settles hold up shutdown past shutdownGraceMs', async () => {
+    @Injectable()
+    class StuckHandler {
+      @OnCallEvent('CallConnected')
+      never(): Promise<void> {
+        return new Promise(() => {});
+      }
+    }
+    const test = await startApp({ options: { shutdownGraceMs: 200 }, providers: [StuckHandler] });
+    await test.post('api/callbacks', [cloudEvent('CallConnected')]);
+    await vi.waitFor(() => expect(test.processor.whenIdleWithin(0)).resolves.toBe(false));
+    await test.close();
+    expect(test.logger.messages('warn').join('\n')).toMatch(
+      /1 @OnCallEvent or ongoing handler\(s\) still running 200 ms after shutdown began/,
+    );
   });
 
   it('answers the Event Grid handshakes and dispatches IncomingCall', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { type CallEvent, OnCallEvent } from 'nestjs-call-automation';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADAPTERS, startApp, type TestApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 
@@ -178,7 +178,7 @@ describe.each(ADAPTERS)('webhook on %s', (adapter) => {
       cloudEvent('PlayCompleted', { callConnectionId: 'c1' }),
     ]);
     expect(slow.status).toBe(200);
-    expect(handlers.kinds).toEqual(['PlayCompleted']);
+    await vi.waitFor(() => expect(handlers.kinds).toEqual(['PlayCompleted']));
     const broken = await test.post('api/callbacks', [
       cloudEvent('PlayFailed', { callConnectionId: 'c1' }),
     ]);

@@ -13,6 +13,7 @@ describe('resolveOptions', () => {
       dedupeTtlMs: 600_000,
       maxDedupeIds: 100_000,
       maxBodyBytes: 1_048_576,
+      shutdownGraceMs: 10_000,
       emitToEventEmitter: true,
       isGlobal: false,
     });
