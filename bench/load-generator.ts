@@ -50,6 +50,7 @@ const instance = autocannon(
     console.log(
       JSON.stringify({
         requestsPerSecond: result.requests.average,
+        total: result.requests.total,
         p50: result.latency.p50,
         p99: result.latency.p99,
         failed,

@@ -14,7 +14,7 @@ import { type BenchmarkResult, median, type Row, report, round } from './harness
  * The load comes from autocannon in a separate process on loopback. Goal: >= 85% of the bare
  * route's throughput.
  */
-const RUNS = 5;
+const RUNS = 7;
 const SECONDS = 3;
 const CONNECTIONS = 10;
 const run = promisify(execFile);
@@ -33,21 +33,29 @@ class BenchModule {}
 
 interface Load {
   requestsPerSecond: number;
+  total: number;
   p50: number;
   p99: number;
   failed: number;
+  /** CPU time the server (this process) spent per request, in µs. */
+  cpuPerRequest: number;
 }
 
 async function load(url: string): Promise<Load> {
+  const before = process.cpuUsage();
   const { stdout } = await run(process.execPath, [
     join(__dirname, 'load-generator.js'),
     url,
     String(SECONDS),
     String(CONNECTIONS),
   ]);
-  const result = JSON.parse(stdout.trim().split('\n').pop() as string) as Load;
+  const cpu = process.cpuUsage(before);
+  const result = JSON.parse(stdout.trim().split('\n').pop() as string) as Omit<
+    Load,
+    'cpuPerRequest'
+  >;
   if (result.failed > 0) throw new Error(`${result.failed} requests to ${url} failed`);
-  return result;
+  return { ...result, cpuPerRequest: (cpu.user + cpu.system) / result.total };
 }
 
 async function start(
@@ -82,18 +90,28 @@ async function main(): Promise<void> {
     });
     const b = summary(bare);
     const w = summary(webhook);
+    // Each webhook run is compared with the bare run just before it: drift in the machine's
+    // speed between runs cancels out.
+    const pairedRatio = median(
+      webhook.map(
+        (entry, index) => entry.requestsPerSecond / (bare[index] as Load).requestsPerSecond,
+      ),
+    );
+    const cpuBare = median(bare.map((entry) => entry.cpuPerRequest));
+    const cpuWebhook = median(webhook.map((entry) => entry.cpuPerRequest));
     rows.push({
       adapter,
       'bare req/s': Math.round(b.rps),
       'webhook req/s': Math.round(w.rps),
-      'webhook / bare': round(w.rps / b.rps),
+      'webhook / bare': round(pairedRatio),
       'bare p50/p99 ms': `${b.p50}/${b.p99}`,
       'webhook p50/p99 ms': `${w.p50}/${w.p99}`,
+      'server CPU µs/request bare / webhook': `${Math.round(cpuBare)} / ${Math.round(cpuWebhook)}`,
     });
   }
   const result: BenchmarkResult = {
     name: 'Webhook path',
-    note: `Requests/s and latency of POST /api/callbacks (1-event batches, a fresh CloudEvent id each) against a bare POST route of the same app taking the same body; autocannon in a separate process, ${CONNECTIONS} connections, median of ${RUNS} alternating ${SECONDS} s runs. Goal: webhook / bare >= 0.85.`,
+    note: `Requests/s and latency of POST /api/callbacks (1-event batches, a fresh CloudEvent id each) against a bare POST route of the same app taking the same body; autocannon in a separate process, ${CONNECTIONS} connections, ${RUNS} alternating ${SECONDS} s runs: req/s and latencies are medians, webhook / bare the median of the ratios of adjacent runs, and the server's CPU time per request is measured in-process. Goal: webhook / bare >= 0.85.`,
     rows,
   };
   report(result);

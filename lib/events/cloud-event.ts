@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { describeValue } from './event-filter';
 
@@ -13,7 +14,15 @@ export interface CloudEvent {
   datacontenttype?: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Strict UTF-8 (invalid bytes are an error, not U+FFFD), a leading BOM ignored as RFC 8259
+ * allows; Buffer's native check and decoder are the fast path.
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) throw new TypeError('The body is not valid UTF-8');
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.byteLength - bom).toString('utf8');
+}
 
 /**
  * Reads what ACS posts (a CloudEvent array, one CloudEvent, or their JSON text or bytes) and
@@ -34,7 +43,7 @@ export function readCloudEvents(body: unknown): CloudEvent[] {
 export function parseJsonBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
   try {
-    return JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
+    return JSON.parse(typeof body === 'string' ? body : decodeUtf8(body));
   } catch (error) {
     throw new CallAutomationEventError(
       `The body is not valid JSON (${(error as Error).message}). Send a CloudEvent or a JSON array of CloudEvents.`,

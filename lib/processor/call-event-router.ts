@@ -17,6 +17,8 @@ import type { OperationSpec, PendingOperation } from './pending-operation';
 import { type AnyCallEvent, checkTimeout, Waiter, type WaitOptions } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
+const NONE: readonly never[] = [];
+
 export interface CallEventRouterOptions {
   defaultTimeoutMs: number;
   backlogTtlMs: number;
@@ -60,12 +62,16 @@ export class CallEventRouter {
 
   /** Hands one event to everything on this replica that wants it. */
   deliver(event: AnyCallEvent, metadata: CallEventMetadata): void {
-    const waiters = this.waiters.match(event);
-    const operations = this.operations.match(event);
+    // Nothing pending is the common case of a busy webhook: skip building index keys then.
+    const waiters: readonly Waiter[] = this.waiters.size > 0 ? this.waiters.match(event) : NONE;
+    const operations: readonly PendingOperation[] =
+      this.operations.size > 0 ? this.operations.match(event) : NONE;
     for (const waiter of waiters) waiter.resolve(event);
     for (const operation of operations) operation.settleWith(event);
-    for (const handler of this.ongoing.handlersFor(event)) {
-      this.options.invokeOngoing(handler, event, metadata);
+    if (this.ongoing.callCount > 0) {
+      for (const handler of this.ongoing.handlersFor(event)) {
+        this.options.invokeOngoing(handler, event, metadata);
+      }
     }
     const call = event.callConnectionId;
     if (event.kind === 'CallDisconnected' && typeof call === 'string') {

@@ -1,10 +1,14 @@
 import type { CallEventMetadata } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
-import { FifoQueue, type QueueItem } from './fifo-queue';
 import { SweepTimer } from './timer';
 import type { AnyCallEvent, Waiter } from './waiter';
 
-interface BacklogEntry extends QueueItem {
+/**
+ * One unclaimed event. It sits in four doubly linked lists at once (all events, its call, its
+ * operationContext, its kind), so that adding and removing it anywhere costs O(1) and no
+ * array or queue object is allocated per event.
+ */
+interface BacklogEntry {
   readonly sequence: number;
   readonly event: AnyCallEvent;
   readonly metadata: CallEventMetadata;
@@ -13,25 +17,50 @@ interface BacklogEntry extends QueueItem {
   readonly kind: string;
   readonly call: string | undefined;
   readonly operationContext: string | undefined;
+  removed: boolean;
+  // links: [previous, next] in each list
+  allPrev?: BacklogEntry;
+  allNext?: BacklogEntry;
+  callPrev?: BacklogEntry;
+  callNext?: BacklogEntry;
+  operationPrev?: BacklogEntry;
+  operationNext?: BacklogEntry;
+  kindPrev?: BacklogEntry;
+  kindNext?: BacklogEntry;
 }
+
+interface List {
+  head?: BacklogEntry;
+  tail?: BacklogEntry;
+}
+
+type Links = readonly [
+  prev: 'allPrev' | 'callPrev' | 'operationPrev' | 'kindPrev',
+  next: 'allNext' | 'callNext' | 'operationNext' | 'kindNext',
+];
+const ALL: Links = ['allPrev', 'allNext'];
+const BY_CALL: Links = ['callPrev', 'callNext'];
+const BY_OPERATION: Links = ['operationPrev', 'operationNext'];
+const BY_KIND: Links = ['kindPrev', 'kindNext'];
 
 /**
  * Events that no waiter took, kept `ttlMs` for a waiter that comes a little late (an event can
  * beat the REST response of the request that caused it).
  *
- * - Indexed by call, operationContext and kind, so a new filter waiter reads only its bucket.
+ * - Indexed by call, operationContext and kind, so a new filter waiter reads only its list.
  * - Oldest matching event first; an entry goes to one waiter only.
  * - One timer for the whole backlog (armed for the oldest entry), plus expiry checked on use.
  * - At most `maxEntries`: past that the oldest entry is dropped (and counted in `evicted`).
  */
 export class EventBacklog {
   /** Arrival order is expiry order. */
-  private readonly entries = new FifoQueue<BacklogEntry>();
-  private readonly byCall = new Map<string, FifoQueue<BacklogEntry>>();
-  private readonly byOperation = new Map<string, FifoQueue<BacklogEntry>>();
-  private readonly byKind = new Map<string, FifoQueue<BacklogEntry>>();
+  private readonly all: List = {};
+  private readonly byCall = new Map<string, List>();
+  private readonly byOperation = new Map<string, List>();
+  private readonly byKind = new Map<string, List>();
   private readonly timer = new SweepTimer(() => this.expire());
   private sequence = 0;
+  private count = 0;
   evicted = 0;
 
   constructor(
@@ -41,41 +70,44 @@ export class EventBacklog {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   add(event: AnyCallEvent, metadata: CallEventMetadata): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
-    this.expire();
+    const now = this.now();
+    this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
     const entry: BacklogEntry = {
-      removed: false,
       sequence: this.sequence++,
       event,
       metadata,
-      expiresAt: this.now() + this.ttlMs,
+      expiresAt: now + this.ttlMs,
       kind: event.kind,
       call,
       operationContext: operationContextOf(event),
+      removed: false,
     };
-    this.entries.push(entry);
-    if (call !== undefined) bucket(this.byCall, call).push(entry);
-    if (entry.operationContext !== undefined)
-      bucket(this.byOperation, entry.operationContext).push(entry);
-    bucket(this.byKind, entry.kind).push(entry);
-    while (this.entries.size > this.maxEntries) {
-      this.delete(this.entries.first() as BacklogEntry);
+    append(this.all, entry, ALL);
+    if (call !== undefined) append(listOf(this.byCall, call), entry, BY_CALL);
+    if (entry.operationContext !== undefined) {
+      append(listOf(this.byOperation, entry.operationContext), entry, BY_OPERATION);
+    }
+    append(listOf(this.byKind, entry.kind), entry, BY_KIND);
+    this.count++;
+    while (this.count > this.maxEntries) {
+      this.delete(this.all.head as BacklogEntry);
       this.evicted++;
     }
-    this.timer.schedule(this.entries.first()?.expiresAt);
+    this.timer.schedule(this.all.head?.expiresAt);
   }
 
   /** Removes and returns the oldest entry the waiter accepts. */
   take(waiter: Waiter): AnyCallEvent | undefined {
     this.expire();
     let found: BacklogEntry | undefined;
-    for (const candidates of this.candidates(waiter)) {
-      for (const entry of candidates) {
+    for (const [list, links] of this.candidates(waiter)) {
+      for (let entry = list?.head; entry !== undefined; entry = entry[links[1]]) {
         if (found !== undefined && entry.sequence > found.sequence) break;
         if (waiter.accepts(entry.event)) {
           found = entry;
@@ -91,63 +123,94 @@ export class EventBacklog {
 
   /** Forgets every entry of a call (it disconnected). */
   dropCall(callConnectionId: string): void {
-    const entries = this.byCall.get(callConnectionId);
-    if (entries) for (const entry of entries) this.delete(entry);
+    const list = this.byCall.get(callConnectionId);
+    while (list?.head !== undefined) this.delete(list.head);
   }
 
   clear(): void {
-    for (const entry of this.entries) this.delete(entry);
+    while (this.all.head !== undefined) this.delete(this.all.head);
   }
 
   /**
-   * The queues that hold every entry a waiter could accept, each oldest first: the most
-   * selective index the waiter names (one queue per kind when it names only kinds).
+   * The lists that hold every entry a waiter could accept, each oldest first: the most selective
+   * index the waiter names (one list per kind when it names only kinds).
    */
-  private candidates(waiter: Waiter): Iterable<BacklogEntry>[] {
+  private candidates(waiter: Waiter): [List | undefined, Links][] {
     const filter = waiter.filter;
-    if (filter === undefined) return [this.entries];
+    if (filter === undefined) return [[this.all, ALL]];
     if (filter.operationContext !== undefined) {
-      return [this.byOperation.get(filter.operationContext) ?? []];
+      return [[this.byOperation.get(filter.operationContext), BY_OPERATION]];
     }
-    if (filter.callConnectionId !== undefined) {
-      return [this.byCall.get(filter.callConnectionId) ?? []];
-    }
+    if (filter.callConnectionId !== undefined)
+      return [[this.byCall.get(filter.callConnectionId), BY_CALL]];
     if (filter.kinds !== undefined)
-      return [...filter.kinds].map((kind) => this.byKind.get(kind) ?? []);
-    return [this.entries];
+      return [...filter.kinds].map((kind) => [this.byKind.get(kind), BY_KIND]);
+    return [[this.all, ALL]];
   }
 
   /** Drops expired entries; returns when the oldest remaining one expires. */
   private expire(): number | undefined {
-    const now = this.now();
-    let entry = this.entries.first();
-    for (; entry && entry.expiresAt <= now; entry = this.entries.first()) this.delete(entry);
+    return this.expireBefore(this.now());
+  }
+
+  private expireBefore(now: number): number | undefined {
+    let entry = this.all.head;
+    while (entry !== undefined && entry.expiresAt <= now) {
+      this.delete(entry);
+      entry = this.all.head;
+    }
     return entry?.expiresAt;
   }
 
   private delete(entry: BacklogEntry): void {
     if (entry.removed) return;
     entry.removed = true;
-    this.entries.removed();
-    if (entry.call !== undefined) unbucket(this.byCall, entry.call);
-    if (entry.operationContext !== undefined) unbucket(this.byOperation, entry.operationContext);
-    unbucket(this.byKind, entry.kind);
-    if (this.entries.size === 0) this.timer.cancel();
+    this.count--;
+    unlink(this.all, entry, ALL);
+    if (entry.call !== undefined) unlinkFrom(this.byCall, entry.call, entry, BY_CALL);
+    if (entry.operationContext !== undefined) {
+      unlinkFrom(this.byOperation, entry.operationContext, entry, BY_OPERATION);
+    }
+    unlinkFrom(this.byKind, entry.kind, entry, BY_KIND);
+    if (this.count === 0) this.timer.cancel();
   }
 }
 
-function bucket(index: Map<string, FifoQueue<BacklogEntry>>, key: string): FifoQueue<BacklogEntry> {
-  let queue = index.get(key);
-  if (queue === undefined) {
-    queue = new FifoQueue();
-    index.set(key, queue);
+function listOf(index: Map<string, List>, key: string): List {
+  let list = index.get(key);
+  if (list === undefined) {
+    list = {};
+    index.set(key, list);
   }
-  return queue;
+  return list;
 }
 
-function unbucket(index: Map<string, FifoQueue<BacklogEntry>>, key: string): void {
-  const queue = index.get(key);
-  if (queue === undefined) return;
-  queue.removed();
-  if (queue.size === 0) index.delete(key);
+function append(list: List, entry: BacklogEntry, [prev, next]: Links): void {
+  entry[prev] = list.tail;
+  if (list.tail !== undefined) list.tail[next] = entry;
+  else list.head = entry;
+  list.tail = entry;
+}
+
+function unlink(list: List, entry: BacklogEntry, [prev, next]: Links): void {
+  const before = entry[prev];
+  const after = entry[next];
+  if (before !== undefined) before[next] = after;
+  else list.head = after;
+  if (after !== undefined) after[prev] = before;
+  else list.tail = before;
+  entry[prev] = undefined;
+  entry[next] = undefined;
+}
+
+function unlinkFrom(
+  index: Map<string, List>,
+  key: string,
+  entry: BacklogEntry,
+  links: Links,
+): void {
+  const list = index.get(key);
+  if (list === undefined) return;
+  unlink(list, entry, links);
+  if (list.head === undefined) index.delete(key);
 }

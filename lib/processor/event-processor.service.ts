@@ -111,7 +111,8 @@ export class EventProcessorService
     const cloudEvents = readCloudEvents(body);
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
     const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent));
-    const fresh = await this.bus.publish(batch);
+    const published = this.bus.publish(batch);
+    const fresh = Array.isArray(published) ? published : await published;
     const accepted = batch.filter((_, index) => fresh[index]);
     if (accepted.length > 0 && (this.emitter !== undefined || this.handlers.hasHandlers)) {
       // After the answer: handlers never delay it, even with synchronous work.

@@ -19,9 +19,10 @@ export interface CallEventBus {
   /**
    * Drops duplicates (across the cluster) and hands the rest over durably. Resolves with one
    * flag per event: true when it was new, false for a duplicate. Rejects when the hand-over
-   * failed; then none of these events counts as seen, so a redelivery is accepted.
+   * failed; then none of these events counts as seen, so a redelivery is accepted. A bus that
+   * needs no I/O (in-process) answers at once, without a promise.
    */
-  publish(events: readonly ReceivedEvent[]): Promise<boolean[]>;
+  publish(events: readonly ReceivedEvent[]): boolean[] | Promise<boolean[]>;
   /** Stops delivering and closes connections. */
   close(): Promise<void>;
 }

@@ -17,7 +17,7 @@ export class InProcessEventBus implements CallEventBus {
     for (const received of this.early.splice(0)) deliver(received);
   }
 
-  async publish(events: readonly ReceivedEvent[]): Promise<boolean[]> {
+  publish(events: readonly ReceivedEvent[]): boolean[] {
     return events.map((received) => {
       if (!this.seen.add(received.metadata.id)) return false;
       if (this.deliver) this.deliver(received);

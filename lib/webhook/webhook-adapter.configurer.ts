@@ -4,13 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { installExpressBodyGate } from './express-body-gate';
-import {
-  type ByteStream,
-  readStream,
-  SENT_CONTENT_TYPE,
-  unreadBody,
-  type WebhookRequest,
-} from './webhook-body';
+import { SENT_CONTENT_TYPE, type WebhookRequest } from './webhook-body';
 import { WebhookRequestHandler } from './webhook-request.handler';
 
 /**
@@ -33,9 +27,10 @@ interface FastifyLike {
   ): unknown;
   addContentTypeParser(
     type: string,
+    options: { parseAs: 'buffer'; bodyLimit: number },
     parser: (
       request: unknown,
-      payload: ByteStream,
+      body: Buffer,
       done: (error: Error | null, body?: unknown) => void,
     ) => void,
   ): void;
@@ -92,11 +87,11 @@ export class WebhookAdapterConfigurer implements OnModuleInit {
       }
       done();
     });
-    fastify.addContentTypeParser(contentType, (_request, payload, done) => {
-      readStream(payload, maxBodyBytes).then(
-        (bytes) => done(null, bytes ?? unreadBody({ tooLarge: true })),
-        () => done(null, unreadBody({ readFailed: true })),
-      );
-    });
+    // Fastify reads the bytes (its native reader, with maxBodyBytes as the limit); we parse them.
+    fastify.addContentTypeParser(
+      contentType,
+      { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+      (_request, body, done) => done(null, body),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpStatus } from '@nestjs/common';
+import { parseJsonBody } from '../events/cloud-event';
 import { webhookError } from './webhook-errors';
 
 /** What a webhook route sees of a request, for Express and Fastify alike. */
@@ -53,10 +54,10 @@ export function pathOf(target: string | undefined): string {
  * Fastify parser, a body the framework parsed, or the unread stream (read here, up to the
  * limit). Throws the 413/415/400 answers.
  */
-export async function readWebhookBody(
+export function readWebhookBody(
   request: WebhookRequest,
   maxBodyBytes: number,
-): Promise<unknown> {
+): unknown | Promise<unknown> {
   const contentType = request[SENT_CONTENT_TYPE]?.value ?? request.headers['content-type'];
   if (!isJsonContentType(contentType)) {
     throw webhookError(
@@ -81,11 +82,15 @@ export async function readWebhookBody(
       'The request has no body. Send a CloudEvent or an array of them.',
     );
   }
-  const bytes = await readStream(stream, maxBodyBytes).catch(() => {
-    throw unreadable();
-  });
-  if (bytes === undefined) throw tooLarge(maxBodyBytes);
-  return parse(bytes);
+  return readStream(stream, maxBodyBytes).then(
+    (bytes) => {
+      if (bytes === undefined) throw tooLarge(maxBodyBytes);
+      return parse(bytes);
+    },
+    () => {
+      throw unreadable();
+    },
+  );
 }
 
 /** The part of a readable stream that readStream uses. */
@@ -172,23 +177,58 @@ function unreadable() {
 export const MAX_BODY_DEPTH = 64;
 
 /**
- * Refuses (400) a parsed body nested deeper than MAX_BODY_DEPTH. Walked with a stack, not
- * recursion: what it protects against (serializers, handlers and the SDK's converters that
- * recurse) must not be what breaks it.
+ * Parses a webhook body within the nesting limit: bytes are scanned before JSON.parse (so no
+ * parser or serializer ever meets 100 000 levels), a body a framework parsed is walked.
  */
-export function assertBodyDepth(value: unknown): void {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop() as [unknown, number];
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > MAX_BODY_DEPTH) {
-      throw webhookError(
-        HttpStatus.BAD_REQUEST,
-        `The body is nested deeper than ${MAX_BODY_DEPTH} levels; no event needs that. Nothing was dispatched.`,
-      );
-    }
-    for (const child of Object.values(current)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+export function parseWebhookJson(body: unknown): unknown {
+  if (body instanceof Uint8Array) {
+    assertJsonDepth(body);
+    return parseJsonBody(body);
   }
+  assertBodyDepth(body, 1);
+  return body;
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Refuses JSON text nested deeper than MAX_BODY_DEPTH, scanning its bytes once (strings skipped). */
+function assertJsonDepth(bytes: Uint8Array): void {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (inString) {
+      if (byte === BACKSLASH) index++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > MAX_BODY_DEPTH) throw tooDeep();
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+}
+
+/** The same limit on an already parsed value. */
+function assertBodyDepth(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > MAX_BODY_DEPTH) throw tooDeep();
+  if (Array.isArray(value)) {
+    for (const child of value) assertBodyDepth(child, depth + 1);
+    return;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key))
+      assertBodyDepth((value as Record<string, unknown>)[key], depth + 1);
+  }
+}
+
+function tooDeep() {
+  return webhookError(
+    HttpStatus.BAD_REQUEST,
+    `The body is nested deeper than ${MAX_BODY_DEPTH} levels; no event needs that. Nothing was dispatched.`,
+  );
 }

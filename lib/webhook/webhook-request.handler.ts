@@ -2,7 +2,6 @@ import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@n
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
-import { parseJsonBody } from '../events/cloud-event';
 import {
   findValidationCode,
   readEventGridDelivery,
@@ -14,7 +13,7 @@ import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security
 import { CredentialsRejectedError, SigningKeysUnavailableError } from '../security/security-errors';
 import { InFlightRequests } from './in-flight-requests';
 import {
-  assertBodyDepth,
+  parseWebhookJson,
   pathOf,
   readWebhookBody,
   requestTarget,
@@ -71,9 +70,12 @@ export class WebhookRequestHandler implements OnModuleDestroy {
   /** `POST /{webhookPath}`: mid-call callbacks from ACS. */
   async handleCallback(request: WebhookRequest): Promise<ProcessSummary> {
     this.assertOpen();
-    await this.authenticate(this.callbackGuard, request, 'a callback');
-    const body = await readWebhookBody(request, this.options.maxBodyBytes);
-    const parsed = this.translate(() => parseJsonBody(body));
+    // Awaited only when there is something to check: this is the hot path of every callback.
+    if (this.callbackGuard.isActive)
+      await this.authenticate(this.callbackGuard, request, 'a callback');
+    const read = readWebhookBody(request, this.options.maxBodyBytes);
+    const body = read instanceof Promise ? await read : read;
+    const parsed = this.translate(() => parseWebhookJson(body));
     if (typeof parsed === 'string') {
       // processEvents would read a string as JSON text once more
       throw webhookError(
@@ -81,9 +83,10 @@ export class WebhookRequestHandler implements OnModuleDestroy {
         'The body is a JSON string, not a CloudEvent or an array of them. Nothing was dispatched.',
       );
     }
-    assertBodyDepth(parsed);
     this.assertOpen();
-    return this.dispatch(() => this.processor.processEvents(parsed));
+    return this.processor.processEvents(parsed).catch((error: unknown) => {
+      throw this.toHttpError(error);
+    });
   }
 
   /** `POST /{incomingCallPath}`: Event Grid deliveries, the Event Grid schema handshake included. */
@@ -91,8 +94,7 @@ export class WebhookRequestHandler implements OnModuleDestroy {
     this.assertOpen();
     await this.authenticate(this.incomingCallGuard, request, 'an Event Grid delivery');
     const body = await readWebhookBody(request, this.options.maxBodyBytes);
-    const parsed = this.translate(() => parseJsonBody(body));
-    assertBodyDepth(parsed);
+    const parsed = this.translate(() => parseWebhookJson(body));
     if (typeof parsed !== 'object' || parsed === null) {
       throw webhookError(
         HttpStatus.BAD_REQUEST,
