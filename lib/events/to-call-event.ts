@@ -52,13 +52,19 @@ export interface ConvertedEvent {
 /**
  * The SDK's parse of one checked CloudEvent. The SDK reads only the first element of an array,
  * mutates its input and throws on types it does not know: so it gets one event at a time, on a
- * copy, and unknown types become `{ ...data, kind }` without it.
+ * copy, and unknown types become `{ ...data, kind }` without it. `ownsData`: the CloudEvent was
+ * just parsed from JSON and nobody else holds it, so its data may become the event itself.
  */
-export function toCallEvent(cloudEvent: CloudEvent): ConvertedEvent {
+export function toCallEvent(cloudEvent: CloudEvent, ownsData = false): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
   const known = cloudEvent.type.startsWith(TYPE_PREFIX) && isKnownCallEventKind(kind);
   if (!known || (fastPath && !CONVERTED_KINDS.has(kind))) {
-    return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
+    if (!ownsData) return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
+    // Data parsed from JSON for this call alone: giving it its kind is the same object as the
+    // copy (same keys, same order), without copying.
+    const event = cloudEvent.data as UnknownCallEvent;
+    event.kind = kind;
+    return { event };
   }
   try {
     return { event: parseWithSdk(cloudEvent) };

@@ -108,23 +108,23 @@ export class EventProcessorService
    * input rejects with `CallAutomationEventError` and dispatches nothing.
    */
   async processEvents(body: unknown): Promise<ProcessSummary> {
+    // Events parsed here from text or bytes belong to this call alone.
+    const parsedHere = typeof body === 'string' || body instanceof Uint8Array;
     const cloudEvents = readCloudEvents(body);
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
-    const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent));
+    const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent, parsedHere));
     const published = this.bus.publish(batch);
     const fresh = Array.isArray(published) ? published : await published;
-    const accepted = batch.filter((_, index) => fresh[index]);
-    if (accepted.length > 0 && (this.emitter !== undefined || this.handlers.hasHandlers)) {
+    let dispatched = 0;
+    for (const isNew of fresh) if (isNew) dispatched++;
+    if (dispatched > 0 && (this.emitter !== undefined || this.handlers.hasHandlers)) {
+      const accepted = batch.filter((_, index) => fresh[index]);
       // After the answer: handlers never delay it, even with synchronous work.
       this.runner.defer(() => {
         for (const received of accepted) this.runDecoratedHandlers(received);
       });
     }
-    return {
-      received: batch.length,
-      dispatched: accepted.length,
-      duplicates: batch.length - accepted.length,
-    };
+    return { received: batch.length, dispatched, duplicates: batch.length - dispatched };
   }
 
   /**
@@ -203,8 +203,11 @@ export class EventProcessorService
     return this.runner.whenIdleWithin(timeoutMs);
   }
 
-  private toReceivedEvent(cloudEvent: ReceivedEvent['cloudEvent']): ReceivedEvent {
-    const { event, parseError } = toCallEvent(cloudEvent);
+  private toReceivedEvent(
+    cloudEvent: ReceivedEvent['cloudEvent'],
+    ownsData: boolean,
+  ): ReceivedEvent {
+    const { event, parseError } = toCallEvent(cloudEvent, ownsData);
     const metadata = metadataOf(cloudEvent);
     if (parseError) {
       this.logger.warn(

@@ -177,16 +177,18 @@ function unreadable() {
 export const MAX_BODY_DEPTH = 64;
 
 /**
- * Parses a webhook body within the nesting limit: bytes are scanned before JSON.parse (so no
- * parser or serializer ever meets 100 000 levels), a body a framework parsed is walked.
+ * Checks a webhook body's nesting (the limit): bytes are scanned before anything parses them
+ * (so no parser or serializer ever meets 100 000 levels), a body a framework parsed is walked.
  */
+export function assertWebhookBodyDepth(body: unknown): void {
+  if (body instanceof Uint8Array) assertJsonDepth(body);
+  else assertBodyDepth(body, 1);
+}
+
+/** A webhook body as a JSON value, within the nesting limit. */
 export function parseWebhookJson(body: unknown): unknown {
-  if (body instanceof Uint8Array) {
-    assertJsonDepth(body);
-    return parseJsonBody(body);
-  }
-  assertBodyDepth(body, 1);
-  return body;
+  assertWebhookBodyDepth(body);
+  return parseJsonBody(body);
 }
 
 const OPEN_BRACE = 0x7b;

@@ -13,6 +13,7 @@ import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security
 import { CredentialsRejectedError, SigningKeysUnavailableError } from '../security/security-errors';
 import { InFlightRequests } from './in-flight-requests';
 import {
+  assertWebhookBodyDepth,
   parseWebhookJson,
   pathOf,
   readWebhookBody,
@@ -75,16 +76,18 @@ export class WebhookRequestHandler implements OnModuleDestroy {
       await this.authenticate(this.callbackGuard, request, 'a callback');
     const read = readWebhookBody(request, this.options.maxBodyBytes);
     const body = read instanceof Promise ? await read : read;
-    const parsed = this.translate(() => parseWebhookJson(body));
-    if (typeof parsed === 'string') {
-      // processEvents would read a string as JSON text once more
+    if (typeof body === 'string') {
+      // A framework parsed a JSON string: processEvents would read it as JSON text once more.
       throw webhookError(
         HttpStatus.BAD_REQUEST,
         'The body is a JSON string, not a CloudEvent or an array of them. Nothing was dispatched.',
       );
     }
+    assertWebhookBodyDepth(body);
     this.assertOpen();
-    return this.processor.processEvents(parsed).catch((error: unknown) => {
+    // Bytes go to processEvents as they are: it parses them (a JSON string is not an event)
+    // and, owning what it parsed, need not copy it.
+    return this.processor.processEvents(body).catch((error: unknown) => {
       throw this.toHttpError(error);
     });
   }

@@ -51,6 +51,10 @@ describe('the fast parse path', () => {
         const { event } = toCallEvent(structuredClone(cloudEvent));
         expect(event).toStrictEqual(expected);
         expect(Object.keys(event)).toEqual(Object.keys(expected));
+        // The same when the data is the processor's own (parsed from JSON for it): no copy.
+        const owned = toCallEvent(structuredClone(cloudEvent), true).event;
+        expect(owned).toStrictEqual(expected);
+        expect(Object.keys(owned)).toEqual(Object.keys(expected));
       }),
       { seed: 20261124, numRuns: 2_000 },
     );
