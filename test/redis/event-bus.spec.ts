@@ -37,6 +37,33 @@ describe('RedisEventBus', () => {
     return { bus, ids };
   }
 
+  it('groups batches that arrive during a hand-over into one script run, dedupe included', async () => {
+    const prefix = redis.uniquePrefix();
+    const bus = new RedisEventBus({
+      url: redis.url,
+      keyPrefix: prefix,
+      dedupeTtlMs: 60_000,
+      maxDedupeIds: 1_000,
+    });
+    buses.push(bus);
+    const ids: string[] = [];
+    await bus.start((event) => ids.push(event.metadata.id));
+    const shared = received();
+    // The first batch starts a hand-over; the 19 that follow in the same tick wait for it.
+    const batches = [
+      [received()],
+      [shared],
+      ...Array.from({ length: 17 }, () => [received()]),
+      [received(shared.metadata.id)],
+    ];
+    const answers = await Promise.all(batches.map((batch) => bus.publish(batch)));
+    expect(answers.slice(0, -1).every(([fresh]) => fresh === true)).toBe(true);
+    expect(answers.at(-1)).toEqual([false]); // a duplicate of an event of another queued batch
+    expect(await redis.admin.xlen(`${prefix}events`)).toBe(2);
+    await waitFor(() => ids.length === 19, 'the 19 new events to be handed on');
+    expect(new Set(ids).size).toBe(19);
+  });
+
   it('hands its own events on at once, and each event once', async () => {
     const { bus, ids } = await startBus();
     const first = received();
