@@ -5,7 +5,7 @@ import { STREAM_START_ID } from './stream-id';
 /**
  * Hands one batch over in a single atomic step, so that a failure leaves no trace that would
  * turn a redelivery into a "duplicate":
- * 1. forgets ids older than the dedupe ttl (a sorted set scored by expiry time),
+ * 1. forgets ids older than the dedupe ttl (a sorted set scored by expiry time, in µs),
  * 2. keeps the events whose CloudEvent id is neither remembered nor earlier in this batch,
  * 3. appends them as one stream entry (`e` = JSON array of CloudEvents); the stream keeps
  *    about `maxEntries` entries and, on Redis 6.2 or later, none older than `retentionMs`
@@ -24,7 +24,10 @@ local retention, n = tonumber(ARGV[4]), tonumber(ARGV[5])
 local dedupe = ttl > 0 and maxIds > 0
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if dedupe then redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('%.0f', now)) end
+-- Expiry scores in microseconds: ids of consecutive hand-overs never tie, so past maxIds
+-- the oldest really go first (ties, sorted by id, only within one hand-over).
+local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+if dedupe then redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('%.0f', nowUs)) end
 local flags, fresh, freshIds, inBatch = {}, {}, {}, {}
 for i = 1, n do
   local id = ARGV[5 + i]
@@ -45,7 +48,7 @@ local entry = redis.call('XADD', stream, 'MAXLEN', '~', maxEntries, '*', 'e', '[
 -- Redis < 6.2 has no MINID: there the MAXLEN bound alone holds.
 redis.pcall('XTRIM', stream, 'MINID', '~', string.format('%.0f', now - retention))
 if dedupe then
-  local expiresAt = string.format('%.0f', now + ttl)
+  local expiresAt = string.format('%.0f', nowUs + ttl * 1000)
   for i = 1, #freshIds do redis.call('ZADD', seen, expiresAt, freshIds[i]) end
   local extra = redis.call('ZCARD', seen) - maxIds
   if extra > 0 then redis.call('ZREMRANGEBYRANK', seen, 0, extra - 1) end
