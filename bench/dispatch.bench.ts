@@ -38,7 +38,15 @@ function bodies(batch: number, count: number): string[] {
   );
 }
 
-async function measureOurs(pending: number, batch: number): Promise<number> {
+interface Subject {
+  pending: number;
+  /** Processes one prepared body; returns the number of events in it. */
+  process(body: string): Promise<number> | number;
+  close(): Promise<void> | void;
+  check(): void;
+}
+
+async function ours(pending: number): Promise<Subject> {
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const processor = app.get(EventProcessorService);
   for (let index = 0; index < pending; index++) {
@@ -53,29 +61,23 @@ async function measureOurs(pending: number, batch: number): Promise<number> {
           };
     processor.waitForEvent(filter).catch(() => undefined);
   }
-  const prepared = bodies(batch, 4_000);
-  let next = 0;
-  const samples: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    samples.push(
-      await throughput(RUN_MS, async () => {
-        const summary = await processor.processEvents(prepared[next++ % prepared.length]);
-        return summary.received;
-      }),
-    );
-  }
-  if (processor.router.waiters.size !== pending)
-    throw new Error('waiters were settled: the benchmark is wrong');
-  await app.close();
-  return median(samples);
+  return {
+    pending,
+    process: async (body) => (await processor.processEvents(body)).received,
+    close: () => app.close(),
+    check: () => {
+      if (processor.router.waiters.size !== pending)
+        throw new Error('waiters were settled: the benchmark is wrong');
+    },
+  };
 }
 
-async function measureReference(pending: number, batch: number): Promise<number> {
-  const reference = new ReferenceEventProcessor();
+function reference(pending: number): Subject {
+  const processor = new ReferenceEventProcessor();
   for (let index = 0; index < pending; index++) {
     const call = `call-${index % CALLS}`;
     const context = `op-${index}`;
-    void reference.waitForEvent((event) =>
+    void processor.waitForEvent((event) =>
       index % 2 === 0
         ? event.callConnectionId === call && event.kind === 'PlayCompleted'
         : event.callConnectionId === call &&
@@ -84,47 +86,61 @@ async function measureReference(pending: number, batch: number): Promise<number>
           (event.kind === 'RecognizeCompleted' || event.kind === 'RecognizeFailed'),
     );
   }
+  return {
+    pending,
+    process: (body) => processor.processEvents(body),
+    close: () => processor.close(),
+    check: () => {
+      if (processor.pending !== pending) throw new Error('reference waiters were settled');
+    },
+  };
+}
+
+/**
+ * Medians per subject over RUNS rounds; every round measures every subject once, so that drift
+ * in the machine's speed hits them all alike. A first round warms the code up and is dropped.
+ */
+async function measure(subjects: Subject[], batch: number): Promise<number[]> {
   const prepared = bodies(batch, 4_000);
+  const samples: number[][] = subjects.map(() => []);
   let next = 0;
-  const samples: number[] = [];
-  // The reference is O(pending) per event: shorter runs keep the 100k case bounded in time.
-  for (let run = 0; run < RUNS; run++) {
-    samples.push(
-      await throughput(RUN_MS, () =>
-        reference.processEvents(prepared[next++ % prepared.length] as string),
-      ),
-    );
+  for (let round = 0; round <= RUNS; round++) {
+    for (const [index, subject] of subjects.entries()) {
+      const rate = await throughput(RUN_MS, () =>
+        subject.process(prepared[next++ % prepared.length] as string),
+      );
+      if (round > 0) (samples[index] as number[]).push(rate);
+    }
   }
-  reference.close();
-  return median(samples);
+  for (const subject of subjects) subject.check();
+  return samples.map(median);
 }
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const batch of BATCHES) {
-    let oursBase = 0;
-    let referenceBase = 0;
-    for (const pending of PENDING) {
-      const ours = await measureOurs(pending, batch);
-      const reference = await measureReference(pending, batch);
-      if (pending === 0) {
-        oursBase = ours;
-        referenceBase = reference;
-      }
+    const oursSubjects = await Promise.all(PENDING.map(ours));
+    const referenceSubjects = PENDING.map(reference);
+    const oursRates = await measure(oursSubjects, batch);
+    const referenceRates = await measure(referenceSubjects, batch);
+    await Promise.all([...oursSubjects, ...referenceSubjects].map((subject) => subject.close()));
+    for (const [index, pending] of PENDING.entries()) {
+      const mine = oursRates[index] as number;
+      const theirs = referenceRates[index] as number;
       rows.push({
         batch,
         'pending waiters': pending,
-        'ours events/s': Math.round(ours),
-        'ours vs 0 pending': round(ours / oursBase),
-        'reference events/s': Math.round(reference),
-        'reference vs 0 pending': round(reference / referenceBase),
-        'ours / reference': round(ours / reference, 1),
+        'ours events/s': Math.round(mine),
+        'ours vs 0 pending': round(mine / (oursRates[0] as number)),
+        'reference events/s': Math.round(theirs),
+        'reference vs 0 pending': round(theirs / (referenceRates[0] as number)),
+        'ours / reference': round(mine / theirs, 1),
       });
     }
   }
   const result: BenchmarkResult = {
     name: 'Dispatch vs pending waiters',
-    note: `processEvents throughput (median of ${RUNS} runs of ${RUN_MS} ms) with pending filter waiters spread over ${CALLS} calls; every event reaches a call with waiters but settles none. Goal: 100k pending within 20% of none (ours vs 0 pending >= 0.8). The reference tests every event against every waiter.`,
+    note: `processEvents throughput (median of ${RUNS} interleaved rounds of ${RUN_MS} ms, after a warm-up round) with pending filter waiters spread over ${CALLS} calls; every event reaches a call with waiters but settles none. Goal: 100k pending within 20% of none (ours vs 0 pending >= 0.8). The reference tests every event against every waiter.`,
     rows,
   };
   report(result);

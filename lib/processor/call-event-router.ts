@@ -77,7 +77,7 @@ export class CallEventRouter {
     if (event.kind === 'CallDisconnected' && typeof call === 'string') {
       this.releaseCall(call, event as CallDisconnected);
     } else if (waiters.length === 0 && operations.length === 0 && !this.closed) {
-      this.backlog.add(event, metadata);
+      this.backlog.add(event);
     }
   }
 

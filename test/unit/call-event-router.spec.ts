@@ -79,9 +79,10 @@ describe('the backlog', () => {
     const { router, deliver } = createRouter();
     const event = deliver('CallConnected', { callConnectionId: 'c1', operationContext: 'create' });
     expect(router.backlog.size).toBe(1);
-    await expect(router.wait({ operationContext: 'create', kind: 'CallConnected' })).resolves.toBe(
-      event,
-    );
+    // Kept as JSON while it waits: the late waiter gets an equal copy.
+    await expect(
+      router.wait({ operationContext: 'create', kind: 'CallConnected' }),
+    ).resolves.toEqual(event);
     expect(router.backlog.size).toBe(0);
   });
 
@@ -89,8 +90,8 @@ describe('the backlog', () => {
     const { router, deliver } = createRouter();
     const first = deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
     const second = deliver('ToneReceived', { callConnectionId: 'c1', tone: '2' });
-    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toBe(first);
-    await expect(router.wait({ kind: 'ToneReceived' })).resolves.toBe(second);
+    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toEqual(first);
+    await expect(router.wait({ kind: 'ToneReceived' })).resolves.toEqual(second);
     await expect(router.wait({ callConnectionId: 'c1' }, { timeoutMs: 10 })).rejects.toBeInstanceOf(
       CallAutomationTimeoutError,
     );
@@ -100,7 +101,7 @@ describe('the backlog', () => {
     const { router, deliver } = createRouter();
     const older = deliver('PlayFailed', { callConnectionId: 'c1' });
     deliver('PlayCompleted', { callConnectionId: 'c2' });
-    await expect(router.wait({ kind: ['PlayCompleted', 'PlayFailed'] })).resolves.toBe(older);
+    await expect(router.wait({ kind: ['PlayCompleted', 'PlayFailed'] })).resolves.toEqual(older);
   });
 
   it('keeps only events that no waiter took', async () => {
@@ -122,6 +123,21 @@ describe('the backlog', () => {
     const late = router.wait({ callConnectionId: 'c1' }, { timeoutMs: 100 });
     vi.advanceTimersByTime(100);
     await expect(late).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+  });
+
+  it('serves predicate waiters from the backlog too, and keeps events JSON cannot write', async () => {
+    const { router, deliver } = createRouter();
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '5' });
+    await expect(
+      router.wait((event) => (event as { tone?: string }).tone === '5'),
+    ).resolves.toMatchObject({
+      kind: 'ToneReceived',
+      tone: '5',
+    });
+    const cyclic: Record<string, unknown> = { callConnectionId: 'c2' };
+    cyclic.self = cyclic;
+    const event = deliver('Custom', cyclic);
+    await expect(router.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
   });
 
   it('holds at most maxBacklogEvents, dropping the oldest', async () => {
