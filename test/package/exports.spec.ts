@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** vitest runs from the repository's root. */
+const root = process.cwd();
+
+/**
+ * The built package as users load it: `require('<checkout>')` in plain CommonJS Node (npm test
+ * builds first). Run in a child process, outside vitest's module system.
+ */
+function requireInNode(script: string): unknown {
+  const output = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(output);
+}
+
+describe('the built package', () => {
+  it('gives the whole public API through require()', () => {
+    const names = requireInNode(
+      `const api = require(${JSON.stringify(root)}); console.log(JSON.stringify(Object.keys(api).sort()));`,
+    ) as string[];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'CallAutomationModule',
+        'CallAutomationService',
+        'EventProcessorService',
+        'OnCallEvent',
+        'CallAutomationTimeoutError',
+        'CallAutomationEventError',
+        'CallDisconnectedError',
+        'CallAutomationShutdownError',
+        'parseCallEvent',
+      ]),
+    );
+  });
+
+  it('gives the testing entry point as nestjs-call-automation/testing', () => {
+    const names = requireInNode(
+      `const testing = require('nestjs-call-automation/testing'); console.log(JSON.stringify(Object.keys(testing).sort()));`,
+    ) as string[];
+    expect(names).toEqual(
+      expect.arrayContaining(['AcsEmulator', 'callEvents', 'LocalRedisServer']),
+    );
+  });
+
+  it('keeps instanceof working for errors thrown by the package', () => {
+    const result = requireInNode(`
+      const { CallAutomationEventError, EventProcessorService } = require(${JSON.stringify(root)});
+      const error = new CallAutomationEventError('x');
+      console.log(JSON.stringify({ isError: error instanceof Error, name: error.name, service: typeof EventProcessorService }));
+    `);
+    expect(result).toEqual({
+      isError: true,
+      name: 'CallAutomationEventError',
+      service: 'function',
+    });
+  });
+});
