@@ -6,18 +6,17 @@ import {
   type IncomingCall,
   OnCallEvent,
 } from 'nestjs-call-automation';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../support/app';
 import {
   AGENT,
   CALLER,
-  type ClientHarness,
   connectedCall,
   GREETING,
   type PhoneNumber,
-  startHarness,
   UUID,
   until,
+  useClientHarness,
 } from './support';
 
 /** Answers every incoming call, as an app's `@OnCallEvent('IncomingCall')` handler does. */
@@ -47,15 +46,7 @@ class Roster {
 }
 
 describe.each(ADAPTERS)('the seed flows against the emulator, on %s', (adapter) => {
-  let harness: ClientHarness;
-
-  beforeAll(async () => {
-    harness = await startHarness({ adapter, providers: [IncomingCallAnswerer, Roster] });
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
+  const harness = useClientHarness({ adapter, providers: [IncomingCallAnswerer, Roster] });
 
   it('createCall, then await CallConnected (with a fresh operationContext)', async () => {
     const { calls, emulator, callbackUri } = harness;
@@ -148,15 +139,7 @@ describe.each(ADAPTERS)('the seed flows against the emulator, on %s', (adapter) 
 });
 
 describe('call setup operations: success and failure', () => {
-  let harness: ClientHarness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
+  const harness = useClientHarness();
 
   it('createCall to a busy callee: CreateCallFailed as the failure result', async () => {
     const busy: PhoneNumber = { phoneNumber: '+15550100486' };

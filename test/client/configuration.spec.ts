@@ -8,27 +8,19 @@ import {
   EventProcessorService,
 } from 'nestjs-call-automation';
 import { CallbackCollector } from 'nestjs-call-automation/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGENT,
   CALLER,
-  type ClientHarness,
   connectedCall,
   endCall,
   GREETING,
   startHarness,
+  useClientHarness,
 } from './support';
 
 describe('CallAutomationService configuration, end to end', () => {
-  let harness: ClientHarness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
+  const harness = useClientHarness();
 
   it('options.callbackUrl overrides the module’s callbackUri for createCall and answerCall', async () => {
     const { calls, emulator, callbackUri, processor, incomingCallUrl } = harness;

@@ -1,5 +1,5 @@
 import { DtmfTone, type RecognitionChoice } from '@azure/communication-call-automation';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CALLER,
   type ClientHarness,
@@ -8,7 +8,7 @@ import {
   GREETING,
   type PhoneNumber,
   type RestErrorShape,
-  startHarness,
+  useClientHarness,
 } from './support';
 
 const CHOICES: RecognitionChoice[] = [
@@ -17,7 +17,7 @@ const CHOICES: RecognitionChoice[] = [
 ];
 
 describe('media operations against the emulator: success and failure', () => {
-  let harness: ClientHarness;
+  const harness = useClientHarness();
   let callers = 0;
 
   /** A caller of its own for the test, scripted before the call (its party joins with the call). */
@@ -29,14 +29,6 @@ describe('media operations against the emulator: success and failure', () => {
     harness.emulator.script.party(caller.phoneNumber, script);
     return caller;
   }
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
 
   it('play to a participant: PlayCompleted; an invalid file: PlayFailed', async () => {
     const { id, media } = await connectedCall(harness);

@@ -13,29 +13,20 @@ import type {
   RecognizeFailed,
 } from '@azure/communication-call-automation';
 import { CallAutomationTimeoutError, type EventResult } from 'nestjs-call-automation';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   AGENT,
   CALLER,
-  type ClientHarness,
   connectedCall,
   endCall,
   GREETING,
   type RestErrorShape,
-  startHarness,
   UUID,
+  useClientHarness,
 } from './support';
 
 describe('outcomes of awaitable operations against the emulator', () => {
-  let harness: ClientHarness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
+  const harness = useClientHarness();
 
   it('a request the service refuses rejects at once with the SDK’s RestError and leaves no pending operation', async () => {
     const { calls, emulator } = harness;

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGENT,
   CALLER,
-  type ClientHarness,
   connectedCall,
   endCall,
   type RestErrorShape,
   SUPERVISOR,
-  startHarness,
+  useClientHarness,
 } from './support';
 
 /** A party of its own per test, so party scripts do not leak between tests. */
@@ -16,15 +15,7 @@ function user(name: string): { communicationUserId: string } {
 }
 
 describe('participant operations against the emulator: success and failure', () => {
-  let harness: ClientHarness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    expect(harness.test.logger.messages('error')).toEqual([]);
-    await harness?.close();
-  });
+  const harness = useClientHarness();
 
   it('addParticipant: AddParticipantSucceeded; a callee who declines: AddParticipantFailed', async () => {
     const { id, connection } = await connectedCall(harness);

@@ -8,7 +8,7 @@ import {
   type EventProcessorService,
 } from 'nestjs-call-automation';
 import { AcsEmulator, type AcsEmulatorOptions } from 'nestjs-call-automation/testing';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type AdapterName, freePort, startApp, type TestApp } from '../support/app';
 
 /** A phone number as the SDK takes it (`PhoneNumberIdentifier` of @azure/communication-common). */
@@ -78,6 +78,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Client
     await emulator.stop();
     throw error;
   }
+}
+
+/**
+ * Starts a harness for the describe block (beforeAll) and closes it after the block (afterAll),
+ * expecting that the app logged no errors. The returned object is filled in `beforeAll`.
+ */
+export function useClientHarness(options: HarnessOptions = {}): ClientHarness {
+  const harness = {} as ClientHarness;
+  beforeAll(async () => {
+    Object.assign(harness, await startHarness(options));
+  });
+  afterAll(async () => {
+    expect(harness.test.logger.messages('error')).toEqual([]);
+    await harness.close?.();
+  });
+  return harness;
 }
 
 /**

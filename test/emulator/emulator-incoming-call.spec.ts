@@ -1,64 +1,29 @@
 import {
-  CallAutomationClient,
   parseCallAutomationEvent,
   type RecognizeCompleted,
 } from '@azure/communication-call-automation';
-import {
-  AcsEmulator,
-  CallbackCollector,
-  type CollectedEvent,
-  type EventGridEvent,
-  type IncomingCallEventData,
-} from 'nestjs-call-automation/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventGridEvent, IncomingCallEventData } from 'nestjs-call-automation/testing';
+import { describe, expect, it } from 'vitest';
+import { AGENT, GREETING, type RestError, useEmulatorClient } from './support';
 
-/** What the SDK throws for an error answer (a RestError from @azure/core-rest-pipeline). */
-interface RestError {
-  name: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-const AGENT = { communicationUserId: '8:acs:resource_agent' };
-const GREETING = { kind: 'fileSource' as const, url: 'https://example.com/greeting.wav' };
 const GOODBYE = { kind: 'textSource' as const, text: 'Goodbye!', voiceName: 'en-US-JennyNeural' };
 
-/** Mid-call events must parse with the SDK (its 1.6 parser does not know IncomingCall). */
-function expectParsable(events: readonly CollectedEvent[]): void {
-  for (const { event } of events) {
-    if (event.type === 'Microsoft.Communication.IncomingCall') continue;
-    const parsed = parseCallAutomationEvent(structuredClone(event));
-    expect(`Microsoft.Communication.${parsed.kind}`).toBe(event.type);
-  }
-}
-
 describe('AcsEmulator: incoming calls through Event Grid', () => {
-  let emulator: AcsEmulator;
-  let app: CallbackCollector;
-  let client: CallAutomationClient;
-
-  beforeEach(async () => {
-    emulator = await new AcsEmulator({ eventDelayMs: 5, mediaDurationMs: 20 }).start();
-    app = await CallbackCollector.start();
-    client = new CallAutomationClient(emulator.connectionString, { allowInsecureConnection: true });
-  });
-
-  afterEach(async () => {
-    expectParsable(app.events);
-    await emulator.stop();
-    await app.close();
-  });
+  // Mid-call events must parse with the SDK; its 1.6 parser does not know IncomingCall.
+  const env = useEmulatorClient(
+    { eventDelayMs: 5, mediaDurationMs: 20 },
+    { unparsedTypes: ['Microsoft.Communication.IncomingCall'] },
+  );
 
   it('posts IncomingCall in the Event Grid schema with aeg-event-type: Notification', async () => {
-    const incoming = await emulator.placeIncomingCall({
-      url: app.url('/api/incomingCall'),
+    const incoming = await env.emulator.placeIncomingCall({
+      url: env.app.url('/api/incomingCall'),
       from: '+15551230000',
       callerDisplayName: 'Ada',
       customContext: { sipHeaders: { 'X-MS-Custom-Order': '42' } },
     });
     expect(incoming.delivery).toMatchObject({ ok: true, status: 200, kind: 'IncomingCall' });
-    const [request] = app.requests;
+    const [request] = env.app.requests;
     expect(request?.headers['aeg-event-type']).toBe('Notification');
     expect(request?.headers.authorization).toBeUndefined();
     const [event] = (request?.body ?? []) as EventGridEvent<IncomingCallEventData>[];
@@ -88,16 +53,16 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
   });
 
   it('can deliver in the CloudEvents schema instead', async () => {
-    const token = await emulator.signToken({
+    const token = await env.emulator.signToken({
       audience: 'api://my-app',
       claims: { roles: ['Subscriber'] },
     });
-    await emulator.placeIncomingCall({
-      url: app.url('/api/incomingCall?secret=s3cr3t'),
+    await env.emulator.placeIncomingCall({
+      url: env.app.url('/api/incomingCall?secret=s3cr3t'),
       schema: 'cloudEvents',
       headers: { authorization: `Bearer ${token}` },
     });
-    const [request] = app.requests;
+    const [request] = env.app.requests;
     expect(request?.url).toBe('/api/incomingCall?secret=s3cr3t');
     expect(request?.headers.authorization).toBe(`Bearer ${token}`);
     expect(request?.headers['content-type']).toContain('application/cloudevents+json');
@@ -109,14 +74,14 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
   });
 
   it('answerCall accepts the issued context (once); an unknown context is refused', async () => {
-    const incoming = await emulator.placeIncomingCall({ url: app.url('/incoming') });
-    const answered = await client.answerCall(incoming.incomingCallContext, app.url(), {
+    const incoming = await env.emulator.placeIncomingCall({ url: env.app.url('/incoming') });
+    const answered = await env.client.answerCall(incoming.incomingCallContext, env.app.url(), {
       operationContext: 'answer',
     });
     const id = answered.callConnectionProperties.callConnectionId ?? '';
     expect(answered.callConnectionProperties.serverCallId).toBe(incoming.serverCallId);
     expect(answered.callConnectionProperties.correlationId).toBe(incoming.correlationId);
-    const connected = await app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
+    const connected = await env.app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
     expect(connected.event.data).toMatchObject({
       operationContext: 'answer',
       correlationId: incoming.correlationId,
@@ -125,64 +90,64 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
     expect(call.callConnectionId).toBe(id);
     expect(call.participants.map((participant) => participant.rawId)).toEqual(['4:+15550100100']);
 
-    const again = (await client
-      .answerCall(incoming.incomingCallContext, app.url())
+    const again = (await env.client
+      .answerCall(incoming.incomingCallContext, env.app.url())
       .catch((error: unknown) => error)) as RestError;
     expect(again.statusCode).toBe(400);
-    const forged = (await client
-      .answerCall(`${incoming.incomingCallContext.slice(0, -4)}AAAA`, app.url())
+    const forged = (await env.client
+      .answerCall(`${incoming.incomingCallContext.slice(0, -4)}AAAA`, env.app.url())
       .catch((error: unknown) => error)) as RestError;
     expect(forged).toMatchObject({ statusCode: 400, code: '8523' });
-    await expect(client.rejectCall('not-a-context')).rejects.toMatchObject({ statusCode: 400 });
+    await expect(env.client.rejectCall('not-a-context')).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('rejectCall and redirectCall: 204, no callbacks, the incoming call is settled', async () => {
-    const rejected = await emulator.placeIncomingCall({ url: app.url('/incoming') });
-    await client.rejectCall(rejected.incomingCallContext, { callRejectReason: 'busy' });
+    const rejected = await env.emulator.placeIncomingCall({ url: env.app.url('/incoming') });
+    await env.client.rejectCall(rejected.incomingCallContext, { callRejectReason: 'busy' });
     expect(await rejected.waitForOutcome()).toBe('rejected');
     await expect(rejected.waitForAnswer()).rejects.toThrow(/rejected/);
 
-    const redirected = await emulator.placeIncomingCall({ url: app.url('/incoming') });
-    await client.redirectCall(redirected.incomingCallContext, { targetParticipant: AGENT });
+    const redirected = await env.emulator.placeIncomingCall({ url: env.app.url('/incoming') });
+    await env.client.redirectCall(redirected.incomingCallContext, { targetParticipant: AGENT });
     expect(redirected.state).toBe('redirected');
-    expect(app.events).toHaveLength(0);
-    expect(emulator.calls).toHaveLength(0);
+    expect(env.app.events).toHaveLength(0);
+    expect(env.emulator.calls).toHaveLength(0);
   });
 
   it('a scripted AnswerFailed ends the new connection', async () => {
-    const incoming = await emulator.placeIncomingCall({ url: app.url('/incoming') });
-    emulator.script.nextOperation('answerCall', { fail: 'callerHungUp' });
-    const answered = await client.answerCall(incoming.incomingCallContext, app.url(), {
+    const incoming = await env.emulator.placeIncomingCall({ url: env.app.url('/incoming') });
+    env.emulator.script.nextOperation('answerCall', { fail: 'callerHungUp' });
+    const answered = await env.client.answerCall(incoming.incomingCallContext, env.app.url(), {
       operationContext: 'a',
     });
     const id = answered.callConnectionProperties.callConnectionId ?? '';
-    const failed = await app.waitForEvent({ kind: 'AnswerFailed', callConnectionId: id });
+    const failed = await env.app.waitForEvent({ kind: 'AnswerFailed', callConnectionId: id });
     expect(failed.event.data).toMatchObject({
       operationContext: 'a',
       resultInformation: { code: 487 },
     });
-    await app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
+    await env.app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
   });
 
   it('runs the demo IVR: answer, greet, recognize the caller key, transfer to an agent or say goodbye', async () => {
     async function runIvr(callerKey: string): Promise<string[]> {
-      const incoming = await emulator.placeIncomingCall({
-        url: app.url('/incoming'),
+      const incoming = await env.emulator.placeIncomingCall({
+        url: env.app.url('/incoming'),
         caller: { dtmf: callerKey },
       });
-      const answered = await client.answerCall(incoming.incomingCallContext, app.url());
+      const answered = await env.client.answerCall(incoming.incomingCallContext, env.app.url());
       const id = answered.callConnectionProperties.callConnectionId ?? '';
       const media = answered.callConnection.getCallMedia();
-      await app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
+      await env.app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
       await media.playToAll([GREETING], { operationContext: `greeting-${id}` });
-      await app.waitForEvent({ kind: 'PlayCompleted', operationContext: `greeting-${id}` });
+      await env.app.waitForEvent({ kind: 'PlayCompleted', operationContext: `greeting-${id}` });
       const caller = { phoneNumber: '+15550100100' };
       await media.startRecognizing(caller, {
         kind: 'callMediaRecognizeDtmfOptions',
         maxTonesToCollect: 1,
         operationContext: `menu-${id}`,
       });
-      const choice = await app.waitForEvent({
+      const choice = await env.app.waitForEvent({
         kind: 'RecognizeCompleted',
         operationContext: `menu-${id}`,
       });
@@ -193,14 +158,14 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
         await answered.callConnection.transferCallToParticipant(AGENT, {
           operationContext: `transfer-${id}`,
         });
-        await app.waitForEvent({ kind: 'CallTransferAccepted', callConnectionId: id });
+        await env.app.waitForEvent({ kind: 'CallTransferAccepted', callConnectionId: id });
       } else {
         await media.playToAll([GOODBYE], { operationContext: `goodbye-${id}` });
-        await app.waitForEvent({ kind: 'PlayCompleted', operationContext: `goodbye-${id}` });
+        await env.app.waitForEvent({ kind: 'PlayCompleted', operationContext: `goodbye-${id}` });
         await answered.callConnection.hangUp(true);
       }
-      await app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
-      return app.events
+      await env.app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
+      return env.app.events
         .filter(({ event }) => event.data.callConnectionId === id)
         .map(({ event }) => event.type.replace('Microsoft.Communication.', ''));
     }
@@ -227,12 +192,12 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
   });
 
   it('Event Grid-schema handshake: reports what the app answered', async () => {
-    app.reply((request) => {
+    env.app.reply((request) => {
       if (request.headers['aeg-event-type'] !== 'SubscriptionValidation') return undefined;
       const [event] = request.body as { data: { validationCode: string } }[];
       return { status: 200, body: { validationResponse: event?.data.validationCode } };
     });
-    const accepted = await emulator.validateEventGridSubscription(app.url('/incoming'), {
+    const accepted = await env.emulator.validateEventGridSubscription(env.app.url('/incoming'), {
       validationCode: 'CODE-1',
     });
     expect(accepted).toEqual({
@@ -241,7 +206,7 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
       validationCode: 'CODE-1',
       validated: true,
     });
-    const [request] = app.requests;
+    const [request] = env.app.requests;
     expect(request?.body).toMatchObject([
       {
         eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
@@ -249,13 +214,13 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
       },
     ]);
 
-    app.reply(() => ({ status: 202 }));
-    const refused = await emulator.validateEventGridSubscription(app.url('/incoming'));
+    env.app.reply(() => ({ status: 202 }));
+    const refused = await env.emulator.validateEventGridSubscription(env.app.url('/incoming'));
     expect(refused.validated).toBe(false);
   });
 
   it('CloudEvents-schema handshake: OPTIONS with WebHook-Request-Origin', async () => {
-    app.reply((request) =>
+    env.app.reply((request) =>
       request.method === 'OPTIONS'
         ? {
             status: 200,
@@ -267,7 +232,7 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
           }
         : undefined,
     );
-    const result = await emulator.validateCloudEventsSubscription(app.url('/incoming'));
+    const result = await env.emulator.validateCloudEventsSubscription(env.app.url('/incoming'));
     expect(result).toEqual({
       status: 200,
       allowedOrigin: 'eventgrid.azure.net',
@@ -275,9 +240,9 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
       allow: 'POST',
       validated: true,
     });
-    app.reply(() => ({ status: 200 }));
-    expect((await emulator.validateCloudEventsSubscription(app.url('/incoming'))).validated).toBe(
-      false,
-    );
+    env.app.reply(() => ({ status: 200 }));
+    expect(
+      (await env.emulator.validateCloudEventsSubscription(env.app.url('/incoming'))).validated,
+    ).toBe(false);
   });
 });

@@ -1,68 +1,38 @@
 import {
-  CallAutomationClient,
   type CallConnection,
   type CallMedia,
   DtmfTone,
   parseCallAutomationEvent,
 } from '@azure/communication-call-automation';
-import {
-  AcsEmulator,
-  CallbackCollector,
-  type CollectedEvent,
-} from 'nestjs-call-automation/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-/** What the SDK throws for an error answer (a RestError from @azure/core-rest-pipeline). */
-interface RestError {
-  name: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-const CALLER = { phoneNumber: '+15550100100' };
-const GREETING = { kind: 'fileSource' as const, url: 'https://example.com/greeting.wav' };
-
-function expectParsable(events: readonly CollectedEvent[]): void {
-  for (const { event } of events) {
-    const parsed = parseCallAutomationEvent(structuredClone(event));
-    expect(`Microsoft.Communication.${parsed.kind}`).toBe(event.type);
-  }
-}
+import type { CollectedEvent } from 'nestjs-call-automation/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CALLER, GREETING, type RestError, useEmulatorClient } from './support';
 
 function parsed(collected: CollectedEvent) {
   return parseCallAutomationEvent(structuredClone(collected.event));
 }
 
 describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording', () => {
-  let emulator: AcsEmulator;
-  let app: CallbackCollector;
-  let client: CallAutomationClient;
+  const env = useEmulatorClient({ eventDelayMs: 5, mediaDurationMs: 20 });
   let id: string;
   let connection: CallConnection;
   let media: CallMedia;
 
   beforeEach(async () => {
-    emulator = await new AcsEmulator({ eventDelayMs: 5, mediaDurationMs: 20 }).start();
-    app = await CallbackCollector.start();
-    client = new CallAutomationClient(emulator.connectionString, { allowInsecureConnection: true });
-    const result = await client.createCall({ targetParticipant: CALLER }, app.url());
+    const result = await env.client.createCall({ targetParticipant: CALLER }, env.app.url());
     id = result.callConnectionProperties.callConnectionId ?? '';
     connection = result.callConnection;
     media = connection.getCallMedia();
-    await app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
-  });
-
-  afterEach(async () => {
-    expectParsable(app.events);
-    await emulator.stop();
-    await app.close();
+    await env.app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
   });
 
   it('playToAll: PlayStarted then PlayCompleted, echoing the operationContext', async () => {
     await media.playToAll([GREETING], { operationContext: 'greeting' });
-    const started = await app.waitForEvent({ kind: 'PlayStarted', operationContext: 'greeting' });
-    const completed = await app.waitForEvent({
+    const started = await env.app.waitForEvent({
+      kind: 'PlayStarted',
+      operationContext: 'greeting',
+    });
+    const completed = await env.app.waitForEvent({
       kind: 'PlayCompleted',
       operationContext: 'greeting',
     });
@@ -77,22 +47,22 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
   });
 
   it('play to a participant with a scripted failure: PlayFailed 400/8536', async () => {
-    emulator.script.nextOperation('play', { fail: 'fileNotFound' });
+    env.emulator.script.nextOperation('play', { fail: 'fileNotFound' });
     await media.play([GREETING], [CALLER], { operationContext: 'missing' });
-    const failed = await app.waitForEvent({ kind: 'PlayFailed', operationContext: 'missing' });
+    const failed = await env.app.waitForEvent({ kind: 'PlayFailed', operationContext: 'missing' });
     expect(parsed(failed)).toMatchObject({
       resultInformation: { code: 400, subCode: 8536 },
       failedPlaySourceIndex: 0,
     });
-    expect(app.events.some(({ event }) => event.type.endsWith('PlayStarted'))).toBe(false);
+    expect(env.app.events.some(({ event }) => event.type.endsWith('PlayStarted'))).toBe(false);
   });
 
   it('play with an invalid file format (scripted as resultInformation) and a bad body', async () => {
-    emulator.script.nextOperation('play', {
+    env.emulator.script.nextOperation('play', {
       fail: { code: 400, subCode: 8535, message: 'Action failed, file format is invalid.' },
     });
     await media.playToAll([GREETING], { operationContext: 'mp3' });
-    const failed = await app.waitForEvent({ kind: 'PlayFailed', operationContext: 'mp3' });
+    const failed = await env.app.waitForEvent({ kind: 'PlayFailed', operationContext: 'mp3' });
     expect(failed.event.data).toMatchObject({ resultInformation: { subCode: 8535 } });
 
     const error = (await media.playToAll([]).catch((caught: unknown) => caught)) as RestError;
@@ -102,26 +72,26 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
 
   it('cancelAllMediaOperations cancels a looping play (PlayCanceled) and a queued recognize', async () => {
     await media.playToAll([GREETING], { operationContext: 'music', loop: true });
-    await app.waitForEvent({ kind: 'PlayStarted', operationContext: 'music' });
+    await env.app.waitForEvent({ kind: 'PlayStarted', operationContext: 'music' });
     await media.startRecognizing(CALLER, {
       kind: 'callMediaRecognizeDtmfOptions',
       maxTonesToCollect: 1,
       operationContext: 'queued',
     });
-    expect(emulator.call(id).media.operations).toBe(2);
+    expect(env.emulator.call(id).media.operations).toBe(2);
     await media.cancelAllOperations();
-    await app.waitForEvent({ kind: 'PlayCanceled', operationContext: 'music' });
-    const canceled = await app.waitForEvent({
+    await env.app.waitForEvent({ kind: 'PlayCanceled', operationContext: 'music' });
+    const canceled = await env.app.waitForEvent({
       kind: 'RecognizeCanceled',
       operationContext: 'queued',
     });
     expect(parsed(canceled)).toMatchObject({ resultInformation: { code: 400, subCode: 8508 } });
-    expect(app.events.some(({ event }) => event.type.endsWith('PlayCompleted'))).toBe(false);
-    expect(emulator.call(id).media.operations).toBe(0);
+    expect(env.app.events.some(({ event }) => event.type.endsWith('PlayCompleted'))).toBe(false);
+    expect(env.emulator.call(id).media.operations).toBe(0);
   });
 
   it('recognize DTMF: the scripted caller presses keys; max tones and stop tones', async () => {
-    emulator.script.party(CALLER.phoneNumber, {
+    env.emulator.script.party(CALLER.phoneNumber, {
       inputs: [{ dtmf: '1' }, { dtmf: '42#9' }, { dtmf: '7' }],
     });
     await media.startRecognizing(CALLER, {
@@ -130,7 +100,10 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       playPrompt: GREETING,
       operationContext: 'menu',
     });
-    const first = await app.waitForEvent({ kind: 'RecognizeCompleted', operationContext: 'menu' });
+    const first = await env.app.waitForEvent({
+      kind: 'RecognizeCompleted',
+      operationContext: 'menu',
+    });
     expect(parsed(first)).toMatchObject({
       recognitionType: 'dtmf',
       dtmfResult: { tones: ['one'] },
@@ -143,7 +116,7 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       stopDtmfTones: [DtmfTone.Pound],
       operationContext: 'account',
     });
-    const second = await app.waitForEvent({
+    const second = await env.app.waitForEvent({
       kind: 'RecognizeCompleted',
       operationContext: 'account',
     });
@@ -157,7 +130,7 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       maxTonesToCollect: 3,
       operationContext: 'partial',
     });
-    const third = await app.waitForEvent({
+    const third = await env.app.waitForEvent({
       kind: 'RecognizeCompleted',
       operationContext: 'partial',
     });
@@ -171,12 +144,15 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       kind: 'callMediaRecognizeDtmfOptions',
       operationContext: 'silent',
     });
-    const silent = await app.waitForEvent({ kind: 'RecognizeFailed', operationContext: 'silent' });
+    const silent = await env.app.waitForEvent({
+      kind: 'RecognizeFailed',
+      operationContext: 'silent',
+    });
     expect(parsed(silent)).toMatchObject({ resultInformation: { code: 400, subCode: 8510 } });
   });
 
   it('recognize choices (by tone and by phrase) and speech', async () => {
-    emulator.script.party(CALLER.phoneNumber, {
+    env.emulator.script.party(CALLER.phoneNumber, {
       inputs: [{ dtmf: '2' }, { speech: 'Sales please' }, { speech: 'I want to talk to someone' }],
     });
     const choices = [
@@ -188,7 +164,10 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       choices,
       operationContext: 'c1',
     });
-    const byTone = await app.waitForEvent({ kind: 'RecognizeCompleted', operationContext: 'c1' });
+    const byTone = await env.app.waitForEvent({
+      kind: 'RecognizeCompleted',
+      operationContext: 'c1',
+    });
     expect(parsed(byTone)).toMatchObject({
       recognitionType: 'choices',
       choiceResult: { label: 'sales' },
@@ -199,7 +178,10 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       choices,
       operationContext: 'c2',
     });
-    const byPhrase = await app.waitForEvent({ kind: 'RecognizeCompleted', operationContext: 'c2' });
+    const byPhrase = await env.app.waitForEvent({
+      kind: 'RecognizeCompleted',
+      operationContext: 'c2',
+    });
     expect(parsed(byPhrase)).toMatchObject({
       choiceResult: { label: 'sales', recognizedPhrase: 'Sales please' },
       resultInformation: { subCode: 8545 },
@@ -208,7 +190,10 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       kind: 'callMediaRecognizeSpeechOptions',
       operationContext: 's1',
     });
-    const speech = await app.waitForEvent({ kind: 'RecognizeCompleted', operationContext: 's1' });
+    const speech = await env.app.waitForEvent({
+      kind: 'RecognizeCompleted',
+      operationContext: 's1',
+    });
     expect(parsed(speech)).toMatchObject({
       recognitionType: 'speech',
       speechResult: { speech: 'I want to talk to someone' },
@@ -216,41 +201,44 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
   });
 
   it('recognize with a scripted failure and one canceled while waiting for input', async () => {
-    emulator.call(id).nextOperation('startRecognizing', { fail: 'playPromptFailed' });
+    env.emulator.call(id).nextOperation('startRecognizing', { fail: 'playPromptFailed' });
     await media.startRecognizing(CALLER, {
       kind: 'callMediaRecognizeDtmfOptions',
       operationContext: 'r1',
     });
-    const failed = await app.waitForEvent({ kind: 'RecognizeFailed', operationContext: 'r1' });
+    const failed = await env.app.waitForEvent({ kind: 'RecognizeFailed', operationContext: 'r1' });
     expect(failed.event.data).toMatchObject({ resultInformation: { code: 500, subCode: 8511 } });
 
-    emulator.script.nextOperation('startRecognizing', { durationMs: Number.POSITIVE_INFINITY });
+    env.emulator.script.nextOperation('startRecognizing', { durationMs: Number.POSITIVE_INFINITY });
     await media.startRecognizing(CALLER, {
       kind: 'callMediaRecognizeDtmfOptions',
       operationContext: 'r2',
     });
     await media.cancelAllOperations();
-    await app.waitForEvent({ kind: 'RecognizeCanceled', operationContext: 'r2' });
+    await env.app.waitForEvent({ kind: 'RecognizeCanceled', operationContext: 'r2' });
   });
 
   it('continuous DTMF: tones pressed arrive in sequence; stop sends ContinuousDtmfRecognitionStopped', async () => {
     await media.startContinuousDtmfRecognition(CALLER, { operationContext: 'dtmf' });
-    await emulator.call(id).pressTones('12#');
-    const tones = await app.waitForEvents(3, { kind: 'ContinuousDtmfRecognitionToneReceived' });
+    await env.emulator.call(id).pressTones('12#');
+    const tones = await env.app.waitForEvents(3, { kind: 'ContinuousDtmfRecognitionToneReceived' });
     expect(tones.map((tone) => parsed(tone))).toMatchObject([
       { tone: 'one', sequenceId: 1, operationContext: 'dtmf' },
       { tone: 'two', sequenceId: 2 },
       { tone: 'pound', sequenceId: 3 },
     ]);
     await media.stopContinuousDtmfRecognition(CALLER, { operationContext: 'stop' });
-    await app.waitForEvent({ kind: 'ContinuousDtmfRecognitionStopped', operationContext: 'stop' });
-    await expect(emulator.call(id).pressTones('1')).rejects.toThrow(
+    await env.app.waitForEvent({
+      kind: 'ContinuousDtmfRecognitionStopped',
+      operationContext: 'stop',
+    });
+    await expect(env.emulator.call(id).pressTones('1')).rejects.toThrow(
       /not running|Name the participant/,
     );
 
-    emulator.script.nextOperation('startContinuousDtmfRecognition', { fail: true });
+    env.emulator.script.nextOperation('startContinuousDtmfRecognition', { fail: true });
     await media.startContinuousDtmfRecognition(CALLER, { operationContext: 'broken' });
-    await app.waitForEvent({
+    await env.app.waitForEvent({
       kind: 'ContinuousDtmfRecognitionToneFailed',
       operationContext: 'broken',
     });
@@ -261,13 +249,13 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       operationContext: 'send',
     });
     expect(sent.operationContext).toBe('send');
-    await app.waitForEvent({ kind: 'SendDtmfTonesCompleted', operationContext: 'send' });
+    await env.app.waitForEvent({ kind: 'SendDtmfTonesCompleted', operationContext: 'send' });
     await media.sendDtmfTones(
       [DtmfTone.Two],
       { phoneNumber: '+15559999999' },
       { operationContext: 'nobody' },
     );
-    const failed = await app.waitForEvent({
+    const failed = await env.app.waitForEvent({
       kind: 'SendDtmfTonesFailed',
       operationContext: 'nobody',
     });
@@ -279,31 +267,34 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
     expect((await connection.getParticipant(CALLER)).isOnHold).toBe(true);
     await media.unhold(CALLER, { operationContext: 'unhold' });
     expect((await connection.getParticipant(CALLER)).isOnHold).toBe(false);
-    emulator.script.nextOperation('hold', { fail: true });
+    env.emulator.script.nextOperation('hold', { fail: true });
     await media.hold(CALLER, { operationContext: 'hold-fails' });
-    const failed = await app.waitForEvent({ kind: 'HoldFailed', operationContext: 'hold-fails' });
+    const failed = await env.app.waitForEvent({
+      kind: 'HoldFailed',
+      operationContext: 'hold-fails',
+    });
     expect(failed.event.data).toMatchObject({ resultInformation: { code: 400, subCode: 8558 } });
     expect((await connection.getParticipant(CALLER)).isOnHold).toBe(false);
   });
 
   it('transcription: started, updated, stopped; a failure is TranscriptionFailed', async () => {
     await media.startTranscription({ locale: 'en-US', operationContext: 't-start' });
-    const started = await app.waitForEvent({
+    const started = await env.app.waitForEvent({
       kind: 'TranscriptionStarted',
       operationContext: 't-start',
     });
     expect(parsed(started)).toMatchObject({
       transcriptionUpdate: { transcriptionStatus: 'transcriptionStarted' },
     });
-    expect(emulator.call(id).media).toMatchObject({ transcribing: true, locale: 'en-US' });
+    expect(env.emulator.call(id).media).toMatchObject({ transcribing: true, locale: 'en-US' });
     await media.updateTranscription('fr-FR', { operationContext: 't-update' });
-    await app.waitForEvent({ kind: 'TranscriptionUpdated', operationContext: 't-update' });
-    expect(emulator.call(id).media.locale).toBe('fr-FR');
+    await env.app.waitForEvent({ kind: 'TranscriptionUpdated', operationContext: 't-update' });
+    expect(env.emulator.call(id).media.locale).toBe('fr-FR');
     await media.stopTranscription({ operationContext: 't-stop' });
-    await app.waitForEvent({ kind: 'TranscriptionStopped', operationContext: 't-stop' });
-    emulator.script.nextOperation('startTranscription', { fail: 'failed' });
+    await env.app.waitForEvent({ kind: 'TranscriptionStopped', operationContext: 't-stop' });
+    env.emulator.script.nextOperation('startTranscription', { fail: 'failed' });
     await media.startTranscription({ operationContext: 't-fail' });
-    const failed = await app.waitForEvent({
+    const failed = await env.app.waitForEvent({
       kind: 'TranscriptionFailed',
       operationContext: 't-fail',
     });
@@ -314,27 +305,27 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
 
   it('media streaming: started and stopped; a failure is MediaStreamingFailed', async () => {
     await media.startMediaStreaming({ operationContext: 'm-start' });
-    await app.waitForEvent({ kind: 'MediaStreamingStarted', operationContext: 'm-start' });
-    expect(emulator.call(id).media.streaming).toBe(true);
+    await env.app.waitForEvent({ kind: 'MediaStreamingStarted', operationContext: 'm-start' });
+    expect(env.emulator.call(id).media.streaming).toBe(true);
     await media.stopMediaStreaming({ operationContext: 'm-stop' });
-    const stopped = await app.waitForEvent({
+    const stopped = await env.app.waitForEvent({
       kind: 'MediaStreamingStopped',
       operationContext: 'm-stop',
     });
     expect(parsed(stopped)).toMatchObject({
       mediaStreamingUpdate: { mediaStreamingStatus: 'mediaStreamingStopped' },
     });
-    emulator.script.nextOperation('startMediaStreaming', { fail: true });
+    env.emulator.script.nextOperation('startMediaStreaming', { fail: true });
     await media.startMediaStreaming({ operationContext: 'm-fail' });
-    await app.waitForEvent({ kind: 'MediaStreamingFailed', operationContext: 'm-fail' });
+    await env.app.waitForEvent({ kind: 'MediaStreamingFailed', operationContext: 'm-fail' });
   });
 
   it('recording: start, state, pause, resume, stop, each reported by RecordingStateChanged', async () => {
-    const recorder = client.getCallRecording();
-    const serverCallId = emulator.call(id).serverCallId;
+    const recorder = env.client.getCallRecording();
+    const serverCallId = env.emulator.call(id).serverCallId;
     const started = await recorder.start({
       callLocator: { id: serverCallId, kind: 'serverCallLocator' },
-      recordingStateCallbackEndpointUrl: app.url('/recording'),
+      recordingStateCallbackEndpointUrl: env.app.url('/recording'),
     });
     expect(started).toMatchObject({
       recordingState: 'active',
@@ -349,7 +340,7 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
     expect((await recorder.getState(recordingId)).recordingState).toBe('inactive');
     await recorder.resume(recordingId);
     await recorder.stop(recordingId);
-    const changes = await app.waitForEvents(4, { kind: 'RecordingStateChanged' });
+    const changes = await env.app.waitForEvents(4, { kind: 'RecordingStateChanged' });
     expect(changes.map((change) => change.request.url)).toEqual(Array(4).fill('/recording'));
     expect(changes.map((change) => parsed(change))).toMatchObject([
       { recordingId, state: 'active' },
@@ -362,9 +353,9 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       .catch((error: unknown) => error)) as RestError;
     expect(gone.statusCode).toBe(404);
 
-    emulator.script.nextOperation('startRecording', { fail: true });
+    env.emulator.script.nextOperation('startRecording', { fail: true });
     const failing = await recorder.start({ callConnectionId: id });
-    const failed = await app.waitForEvent({ kind: 'StartRecordingFailed' });
+    const failed = await env.app.waitForEvent({ kind: 'StartRecordingFailed' });
     expect(failed.event.data).toMatchObject({
       recordingId: failing.recordingId,
       callConnectionId: id,

@@ -1,58 +1,22 @@
 import {
-  CallAutomationClient,
   type CallConnection,
   parseCallAutomationEvent,
 } from '@azure/communication-call-automation';
-import {
-  AcsEmulator,
-  CallbackCollector,
-  type CollectedEvent,
-} from 'nestjs-call-automation/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { AGENT, CALLER, type RestError, useEmulatorClient } from './support';
 
-/** What the SDK throws for an error answer (a RestError from @azure/core-rest-pipeline). */
-interface RestError {
-  name: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-const CALLER = { phoneNumber: '+15550100100' };
-const AGENT = { communicationUserId: '8:acs:resource_agent' };
 const SUPERVISOR = { communicationUserId: '8:acs:resource_supervisor' };
 
-function expectParsable(events: readonly CollectedEvent[]): void {
-  for (const { event } of events) {
-    const parsed = parseCallAutomationEvent(structuredClone(event));
-    expect(`Microsoft.Communication.${parsed.kind}`).toBe(event.type);
-  }
-}
-
 describe('AcsEmulator: participants and transfer', () => {
-  let emulator: AcsEmulator;
-  let app: CallbackCollector;
-  let client: CallAutomationClient;
+  const env = useEmulatorClient({ eventDelayMs: 5 });
 
   /** A connected 1:1 call with CALLER. */
   async function connectedCall(): Promise<{ id: string; connection: CallConnection }> {
-    const result = await client.createCall({ targetParticipant: CALLER }, app.url());
+    const result = await env.client.createCall({ targetParticipant: CALLER }, env.app.url());
     const id = result.callConnectionProperties.callConnectionId ?? '';
-    await app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
+    await env.app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
     return { id, connection: result.callConnection };
   }
-
-  beforeEach(async () => {
-    emulator = await new AcsEmulator({ eventDelayMs: 5 }).start();
-    app = await CallbackCollector.start();
-    client = new CallAutomationClient(emulator.connectionString, { allowInsecureConnection: true });
-  });
-
-  afterEach(async () => {
-    expectParsable(app.events);
-    await emulator.stop();
-    await app.close();
-  });
 
   it('addParticipant: 202 with the invitation, then AddParticipantSucceeded and ParticipantsUpdated', async () => {
     const { id, connection } = await connectedCall();
@@ -64,7 +28,7 @@ describe('AcsEmulator: participants and transfer', () => {
     expect(added.invitationId).toMatch(/[0-9a-f-]{36}/);
     expect(added.participant?.identifier).toEqual(AGENT);
 
-    const succeeded = await app.waitForEvent({
+    const succeeded = await env.app.waitForEvent({
       kind: 'AddParticipantSucceeded',
       callConnectionId: id,
     });
@@ -74,7 +38,7 @@ describe('AcsEmulator: participants and transfer', () => {
       participant: AGENT,
       resultInformation: { code: 200, subCode: 0 },
     });
-    const updates = await app.waitForEvents(2, {
+    const updates = await env.app.waitForEvents(2, {
       kind: 'ParticipantsUpdated',
       callConnectionId: id,
     });
@@ -89,29 +53,32 @@ describe('AcsEmulator: participants and transfer', () => {
 
   it('addParticipant to a busy party: AddParticipantFailed 486/8539 (to the operation callback)', async () => {
     const { id, connection } = await connectedCall();
-    emulator.script.party(AGENT.communicationUserId, { answer: 'busy' });
+    env.emulator.script.party(AGENT.communicationUserId, { answer: 'busy' });
     await connection.addParticipant(
       { targetParticipant: AGENT },
-      { operationContext: 'add-busy', operationCallbackUrl: app.url('/operation') },
+      { operationContext: 'add-busy', operationCallbackUrl: env.app.url('/operation') },
     );
-    const failed = await app.waitForEvent({ kind: 'AddParticipantFailed', callConnectionId: id });
+    const failed = await env.app.waitForEvent({
+      kind: 'AddParticipantFailed',
+      callConnectionId: id,
+    });
     expect(failed.request.url).toBe('/operation');
     expect(failed.event.data).toMatchObject({
       operationContext: 'add-busy',
       resultInformation: { code: 486, subCode: 8539 },
       participant: { rawId: AGENT.communicationUserId },
     });
-    expect(emulator.call(id).participants).toHaveLength(1);
+    expect(env.emulator.call(id).participants).toHaveLength(1);
   });
 
   it('addParticipant timing out (scripted failure by name)', async () => {
     const { id, connection } = await connectedCall();
-    emulator.call(id).nextOperation('addParticipant', { fail: 'noAnswer' });
+    env.emulator.call(id).nextOperation('addParticipant', { fail: 'noAnswer' });
     await connection.addParticipant(
       { targetParticipant: AGENT },
       { operationContext: 'add-timeout' },
     );
-    const failed = await app.waitForEvent({
+    const failed = await env.app.waitForEvent({
       kind: 'AddParticipantFailed',
       operationContext: 'add-timeout',
     });
@@ -120,7 +87,7 @@ describe('AcsEmulator: participants and transfer', () => {
 
   it('cancelAddParticipantOperation while ringing: CancelAddParticipantSucceeded, the add ends as failed', async () => {
     const { id, connection } = await connectedCall();
-    emulator.script.party(AGENT.communicationUserId, { answerAfterMs: 60_000 });
+    env.emulator.script.party(AGENT.communicationUserId, { answerAfterMs: 60_000 });
     const added = await connection.addParticipant(
       { targetParticipant: AGENT },
       { operationContext: 'add' },
@@ -129,7 +96,7 @@ describe('AcsEmulator: participants and transfer', () => {
       operationContext: 'cancel',
     });
     expect(canceled).toEqual({ invitationId: added.invitationId, operationContext: 'cancel' });
-    const succeeded = await app.waitForEvent({
+    const succeeded = await env.app.waitForEvent({
       kind: 'CancelAddParticipantSucceeded',
       callConnectionId: id,
     });
@@ -137,13 +104,13 @@ describe('AcsEmulator: participants and transfer', () => {
       invitationId: added.invitationId,
       operationContext: 'cancel',
     });
-    const addFailed = await app.waitForEvent({
+    const addFailed = await env.app.waitForEvent({
       kind: 'AddParticipantFailed',
       operationContext: 'add',
     });
     expect(addFailed.event.data).toMatchObject({ resultInformation: { code: 487 } });
     expect(
-      app.events.some(
+      env.app.events.some(
         ({ event }) => event.type === 'Microsoft.Communication.AddParticipantSucceeded',
       ),
     ).toBe(false);
@@ -152,7 +119,7 @@ describe('AcsEmulator: participants and transfer', () => {
     await connection.cancelAddParticipantOperation(added.invitationId ?? '', {
       operationContext: 'again',
     });
-    const failed = await app.waitForEvent({
+    const failed = await env.app.waitForEvent({
       kind: 'CancelAddParticipantFailed',
       operationContext: 'again',
     });
@@ -165,10 +132,10 @@ describe('AcsEmulator: participants and transfer', () => {
   it('removeParticipant: RemoveParticipantSucceeded; an absent participant: RemoveParticipantFailed', async () => {
     const { id, connection } = await connectedCall();
     await connection.addParticipant({ targetParticipant: AGENT });
-    await app.waitForEvent({ kind: 'AddParticipantSucceeded', callConnectionId: id });
+    await env.app.waitForEvent({ kind: 'AddParticipantSucceeded', callConnectionId: id });
     const removed = await connection.removeParticipant(AGENT, { operationContext: 'remove-agent' });
     expect(removed.operationContext).toBe('remove-agent');
-    const succeeded = await app.waitForEvent({
+    const succeeded = await env.app.waitForEvent({
       kind: 'RemoveParticipantSucceeded',
       callConnectionId: id,
     });
@@ -176,7 +143,7 @@ describe('AcsEmulator: participants and transfer', () => {
       participant: AGENT,
     });
     await connection.removeParticipant(SUPERVISOR, { operationContext: 'remove-nobody' });
-    const failed = await app.waitForEvent({
+    const failed = await env.app.waitForEvent({
       kind: 'RemoveParticipantFailed',
       operationContext: 'remove-nobody',
     });
@@ -189,7 +156,7 @@ describe('AcsEmulator: participants and transfer', () => {
     expect(muted.operationContext).toBe('mute');
     const participant = await connection.getParticipant(CALLER);
     expect(participant.isMuted).toBe(true);
-    await app.waitForEvents(2, { kind: 'ParticipantsUpdated', callConnectionId: id });
+    await env.app.waitForEvents(2, { kind: 'ParticipantsUpdated', callConnectionId: id });
     const error = (await connection
       .muteParticipant(SUPERVISOR)
       .catch((caught: unknown) => caught)) as RestError;
@@ -204,7 +171,7 @@ describe('AcsEmulator: participants and transfer', () => {
     });
     expect(moved.fromCall).toBe(source.id);
     expect(moved.operationContext).toBe('move');
-    const succeeded = await app.waitForEvent({
+    const succeeded = await env.app.waitForEvent({
       kind: 'MoveParticipantSucceeded',
       callConnectionId: target.id,
     });
@@ -213,11 +180,11 @@ describe('AcsEmulator: participants and transfer', () => {
       fromCall: source.id,
       operationContext: 'move',
     });
-    await app.waitForEvents(2, { kind: 'ParticipantsUpdated', callConnectionId: source.id });
-    expect(emulator.call(source.id).participants).toHaveLength(0);
+    await env.app.waitForEvents(2, { kind: 'ParticipantsUpdated', callConnectionId: source.id });
+    expect(env.emulator.call(source.id).participants).toHaveLength(0);
 
     await target.connection.moveParticipants([AGENT], source.id, { operationContext: 'move-none' });
-    await app.waitForEvent({ kind: 'MoveParticipantFailed', operationContext: 'move-none' });
+    await env.app.waitForEvent({ kind: 'MoveParticipantFailed', operationContext: 'move-none' });
   });
 
   it('transferCallToParticipant: CallTransferAccepted, then the app leg gets CallDisconnected', async () => {
@@ -226,24 +193,30 @@ describe('AcsEmulator: participants and transfer', () => {
       operationContext: 'transfer',
     });
     expect(transfer.operationContext).toBe('transfer');
-    const accepted = await app.waitForEvent({ kind: 'CallTransferAccepted', callConnectionId: id });
+    const accepted = await env.app.waitForEvent({
+      kind: 'CallTransferAccepted',
+      callConnectionId: id,
+    });
     expect(accepted.event.data).toMatchObject({
       operationContext: 'transfer',
       transferTarget: { rawId: AGENT.communicationUserId, kind: 'communicationUser' },
       transferee: { rawId: `4:${CALLER.phoneNumber}` },
     });
-    const disconnected = await app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
-    const order = app.events.map(({ event }) => event.id);
+    const disconnected = await env.app.waitForEvent({
+      kind: 'CallDisconnected',
+      callConnectionId: id,
+    });
+    const order = env.app.events.map(({ event }) => event.id);
     expect(order.indexOf(accepted.event.id)).toBeLessThan(order.indexOf(disconnected.event.id));
-    expect(emulator.call(id).state).toBe('disconnected');
+    expect(env.emulator.call(id).state).toBe('disconnected');
   });
 
   it('transfer to a target that declines: CallTransferFailed and the call goes on', async () => {
     const { id, connection } = await connectedCall();
-    emulator.script.party(AGENT.communicationUserId, { answer: 'decline' });
+    env.emulator.script.party(AGENT.communicationUserId, { answer: 'decline' });
     await connection.transferCallToParticipant(AGENT, { operationContext: 'transfer' });
-    const failed = await app.waitForEvent({ kind: 'CallTransferFailed', callConnectionId: id });
+    const failed = await env.app.waitForEvent({ kind: 'CallTransferFailed', callConnectionId: id });
     expect(failed.event.data).toMatchObject({ resultInformation: { code: 603, subCode: 8538 } });
-    await emulator.call(id).waitForState('connected');
+    await env.emulator.call(id).waitForState('connected');
   });
 });

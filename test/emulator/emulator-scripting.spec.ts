@@ -7,30 +7,12 @@ import {
 } from '@azure/communication-call-automation';
 import {
   AcsEmulator,
-  CallbackCollector,
   type CollectedEvent,
   callEvents,
   resultCodes,
 } from 'nestjs-call-automation/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-/** What the SDK throws for an error answer (a RestError from @azure/core-rest-pipeline). */
-interface RestError {
-  name: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-const CALLER = { phoneNumber: '+15550100100' };
-const GREETING = { kind: 'fileSource' as const, url: 'https://example.com/greeting.wav' };
-
-function expectParsable(events: readonly CollectedEvent[]): void {
-  for (const { event } of events) {
-    const parsed = parseCallAutomationEvent(structuredClone(event));
-    expect(`Microsoft.Communication.${parsed.kind}`).toBe(event.type);
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { CALLER, GREETING, type RestError, useEmulatorClient } from './support';
 
 function kinds(events: readonly CollectedEvent[]): string[] {
   return events.map(({ event }) => event.type.replace('Microsoft.Communication.', ''));
@@ -46,92 +28,84 @@ async function closedPort(): Promise<number> {
 }
 
 describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-ups, retries)', () => {
-  let emulator: AcsEmulator;
-  let app: CallbackCollector;
-  let client: CallAutomationClient;
+  const env = useEmulatorClient({ eventDelayMs: 5, mediaDurationMs: 20 });
 
   async function connectedCall(
-    target: AcsEmulator = emulator,
+    target: AcsEmulator = env.emulator,
   ): Promise<{ id: string; connection: CallConnection; media: CallMedia }> {
     const sdk =
-      target === emulator
-        ? client
+      target === env.emulator
+        ? env.client
         : new CallAutomationClient(target.connectionString, { allowInsecureConnection: true });
-    const result = await sdk.createCall({ targetParticipant: CALLER }, app.url());
+    const result = await sdk.createCall({ targetParticipant: CALLER }, env.app.url());
     const id = result.callConnectionProperties.callConnectionId ?? '';
-    await app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
+    await env.app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
     return { id, connection: result.callConnection, media: result.callConnection.getCallMedia() };
   }
 
-  beforeEach(async () => {
-    emulator = await new AcsEmulator({ eventDelayMs: 5, mediaDurationMs: 20 }).start();
-    app = await CallbackCollector.start();
-    client = new CallAutomationClient(emulator.connectionString, { allowInsecureConnection: true });
-  });
-
-  afterEach(async () => {
-    expectParsable(app.events);
-    await emulator.stop();
-    await app.close();
-  });
-
   it('event-before-response: the outcome is delivered and answered before the REST response', async () => {
-    emulator.script.nextOperation('createCall', { eventBeforeResponse: true });
-    const result = await client.createCall({ targetParticipant: CALLER }, app.url(), {
+    env.emulator.script.nextOperation('createCall', { eventBeforeResponse: true });
+    const result = await env.client.createCall({ targetParticipant: CALLER }, env.app.url(), {
       operationContext: 'early',
     });
     const id = result.callConnectionProperties.callConnectionId ?? '';
     // No waiting: by the time the SDK returned, the app had the events already.
-    expect(kinds(app.events.filter(({ event }) => event.data.callConnectionId === id))).toEqual([
-      'CallConnected',
-      'ParticipantsUpdated',
-    ]);
+    expect(kinds(env.app.events.filter(({ event }) => event.data.callConnectionId === id))).toEqual(
+      ['CallConnected', 'ParticipantsUpdated'],
+    );
 
-    emulator.script.nextOperation('play', { eventBeforeResponse: true });
+    env.emulator.script.nextOperation('play', { eventBeforeResponse: true });
     await result.callConnection
       .getCallMedia()
       .playToAll([GREETING], { operationContext: 'early-play' });
     expect(
-      kinds(app.events.filter(({ event }) => event.data.operationContext === 'early-play')),
+      kinds(env.app.events.filter(({ event }) => event.data.operationContext === 'early-play')),
     ).toEqual(['PlayStarted', 'PlayCompleted']);
   });
 
   it('duplicate: the outcome event is delivered twice with the same CloudEvent id', async () => {
     const { media } = await connectedCall();
-    emulator.script.nextOperation('play', { duplicate: true });
+    env.emulator.script.nextOperation('play', { duplicate: true });
     await media.playToAll([GREETING], { operationContext: 'twice' });
-    const copies = await app.waitForEvents(2, { kind: 'PlayCompleted', operationContext: 'twice' });
+    const copies = await env.app.waitForEvents(2, {
+      kind: 'PlayCompleted',
+      operationContext: 'twice',
+    });
     expect(copies[0]?.event.id).toBe(copies[1]?.event.id);
-    expect(app.events.filter(({ event }) => event.type.endsWith('PlayStarted'))).toHaveLength(1);
-    await emulator.waitForDelivery(
+    expect(env.app.events.filter(({ event }) => event.type.endsWith('PlayStarted'))).toHaveLength(
+      1,
+    );
+    await env.emulator.waitForDelivery(
       (attempt) => attempt.kind === 'PlayCompleted' && attempt.duplicate,
     );
-    const attempts = emulator.deliveries.filter((attempt) => attempt.kind === 'PlayCompleted');
+    const attempts = env.emulator.deliveries.filter((attempt) => attempt.kind === 'PlayCompleted');
     expect(attempts.map((attempt) => attempt.duplicate)).toEqual([false, true]);
   });
 
   it('holdEvents + release("reverse") delivers events in another order; discard drops them', async () => {
     const { id, media } = await connectedCall();
-    const held = emulator.holdEvents({
+    const held = env.emulator.holdEvents({
       callConnectionId: id,
       kind: ['PlayStarted', 'PlayCompleted'],
     });
     await media.playToAll([GREETING], { operationContext: 'reordered' });
     await held.waitFor(2);
-    expect(app.events.some(({ event }) => event.data.operationContext === 'reordered')).toBe(false);
+    expect(env.app.events.some(({ event }) => event.data.operationContext === 'reordered')).toBe(
+      false,
+    );
     await held.release('reverse');
     expect(
-      kinds(app.events.filter(({ event }) => event.data.operationContext === 'reordered')),
+      kinds(env.app.events.filter(({ event }) => event.data.operationContext === 'reordered')),
     ).toEqual(['PlayCompleted', 'PlayStarted']);
 
-    const lost = emulator.holdEvents({ kind: 'PlayCompleted' });
+    const lost = env.emulator.holdEvents({ kind: 'PlayCompleted' });
     await media.playToAll([GREETING], { operationContext: 'lost' });
     await lost.waitFor(1);
     expect(lost.discard()).toHaveLength(1);
     await media.playToAll([GREETING], { operationContext: 'after' });
-    await app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'after' });
+    await env.app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'after' });
     expect(
-      app.events.some(
+      env.app.events.some(
         ({ event }) => event.data.operationContext === 'lost' && event.type.endsWith('Completed'),
       ),
     ).toBe(false);
@@ -145,8 +119,11 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
     try {
       const { media } = await connectedCall(slow);
       await media.playToAll([GREETING], { operationContext: 'slow' });
-      const started = await app.waitForEvent({ kind: 'PlayStarted', operationContext: 'slow' });
-      const completed = await app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'slow' });
+      const started = await env.app.waitForEvent({ kind: 'PlayStarted', operationContext: 'slow' });
+      const completed = await env.app.waitForEvent({
+        kind: 'PlayCompleted',
+        operationContext: 'slow',
+      });
       expect(completed.request.at.getTime() - started.request.at.getTime()).toBeGreaterThanOrEqual(
         200,
       );
@@ -154,10 +131,10 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
       await slow.stop();
     }
     const { media } = await connectedCall();
-    emulator.script.nextOperation('sendDtmfTones', { delayMs: 250 });
+    env.emulator.script.nextOperation('sendDtmfTones', { delayMs: 250 });
     const before = Date.now();
     await media.sendDtmfTones(['one'], CALLER, { operationContext: 'late' });
-    const completed = await app.waitForEvent({
+    const completed = await env.app.waitForEvent({
       kind: 'SendDtmfTonesCompleted',
       operationContext: 'late',
     });
@@ -166,15 +143,18 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
 
   it('remote hang-up at any time: CallDisconnected, nothing after it, the call is gone', async () => {
     const { id, connection, media } = await connectedCall();
-    emulator.script.nextOperation('play', { durationMs: 60_000 });
+    env.emulator.script.nextOperation('play', { durationMs: 60_000 });
     await media.playToAll([GREETING], { operationContext: 'long' });
-    await app.waitForEvent({ kind: 'PlayStarted', operationContext: 'long' });
-    await emulator.call(id).hangUp();
-    const disconnected = await app.waitForEvent({ kind: 'CallDisconnected', callConnectionId: id });
+    await env.app.waitForEvent({ kind: 'PlayStarted', operationContext: 'long' });
+    await env.emulator.call(id).hangUp();
+    const disconnected = await env.app.waitForEvent({
+      kind: 'CallDisconnected',
+      callConnectionId: id,
+    });
     expect(disconnected.event.data).toMatchObject({ resultInformation: resultCodes.callEnded });
-    expect(kinds(app.events.filter(({ event }) => event.data.callConnectionId === id)).at(-1)).toBe(
-      'CallDisconnected',
-    );
+    expect(
+      kinds(env.app.events.filter(({ event }) => event.data.callConnectionId === id)).at(-1),
+    ).toBe('CallDisconnected');
     const error = (await media
       .playToAll([GREETING])
       .catch((caught: unknown) => caught)) as RestError;
@@ -186,8 +166,8 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
 
   it('a participant leaves: ParticipantsUpdated without it', async () => {
     const { id } = await connectedCall();
-    await emulator.call(id).leave(CALLER.phoneNumber);
-    const updates = await app.waitForEvents(2, {
+    await env.emulator.call(id).leave(CALLER.phoneNumber);
+    const updates = await env.app.waitForEvents(2, {
       kind: 'ParticipantsUpdated',
       callConnectionId: id,
     });
@@ -198,12 +178,12 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
 
   it('restError: the REST call fails with the scripted status and code (no events, no state change)', async () => {
     const { id, media, connection } = await connectedCall();
-    emulator.call(id).nextOperation('hold', { restError: 409 });
+    env.emulator.call(id).nextOperation('hold', { restError: 409 });
     const conflict = (await media.hold(CALLER).catch((caught: unknown) => caught)) as RestError;
     expect(conflict).toMatchObject({ name: 'RestError', statusCode: 409, code: '8519' });
     expect((await connection.getParticipant(CALLER)).isOnHold).toBe(false);
 
-    emulator.script.nextOperation('addParticipant', {
+    env.emulator.script.nextOperation('addParticipant', {
       restError: { status: 403, code: '7504', message: 'Insufficient application permissions.' },
     });
     const forbidden = (await connection
@@ -211,36 +191,36 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
       .catch((caught: unknown) => caught)) as RestError;
     expect(forbidden).toMatchObject({ statusCode: 403, code: '7504' });
     expect(forbidden.message).toContain('Insufficient application permissions.');
-    expect(emulator.script.pending).toBe(0);
+    expect(env.emulator.script.pending).toBe(0);
   });
 
   it('call-scoped scripts win over global ones; times applies a script to several runs', async () => {
     const first = await connectedCall();
     const second = await connectedCall();
-    emulator.script.nextOperation('play', { fail: 'internalError', times: 2 });
-    emulator.call(second.id).nextOperation('play', { fail: 'invalidFileFormat' });
+    env.emulator.script.nextOperation('play', { fail: 'internalError', times: 2 });
+    env.emulator.call(second.id).nextOperation('play', { fail: 'invalidFileFormat' });
     await second.media.playToAll([GREETING], { operationContext: 'scoped' });
     await first.media.playToAll([GREETING], { operationContext: 'global-1' });
     await first.media.playToAll([GREETING], { operationContext: 'global-2' });
     await first.media.playToAll([GREETING], { operationContext: 'plain' });
-    const scoped = await app.waitForEvent({ kind: 'PlayFailed', operationContext: 'scoped' });
+    const scoped = await env.app.waitForEvent({ kind: 'PlayFailed', operationContext: 'scoped' });
     expect(scoped.event.data).toMatchObject({ resultInformation: { subCode: 8535 } });
-    await app.waitForEvent({ kind: 'PlayFailed', operationContext: 'global-1' });
-    await app.waitForEvent({ kind: 'PlayFailed', operationContext: 'global-2' });
-    await app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'plain' });
-    expect(() => emulator.script.nextOperation('play', { times: 0 })).toThrow();
+    await env.app.waitForEvent({ kind: 'PlayFailed', operationContext: 'global-1' });
+    await env.app.waitForEvent({ kind: 'PlayFailed', operationContext: 'global-2' });
+    await env.app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'plain' });
+    expect(() => env.emulator.script.nextOperation('play', { times: 0 })).toThrow();
   });
 
   it('retries a callback the app answers with 503, and records every attempt', async () => {
     const { media } = await connectedCall();
-    app.respondWith(503, 2);
+    env.app.respondWith(503, 2);
     await media.playToAll([GREETING], { operationContext: 'retried' });
-    const completed = await emulator.waitForDelivery({ kind: 'PlayStarted', ok: true });
+    const completed = await env.emulator.waitForDelivery({ kind: 'PlayStarted', ok: true });
     expect(completed.attempt).toBe(3);
-    const attempts = emulator.deliveries.filter((attempt) => attempt.kind === 'PlayStarted');
+    const attempts = env.emulator.deliveries.filter((attempt) => attempt.kind === 'PlayStarted');
     expect(attempts.map((attempt) => attempt.status)).toEqual([503, 503, 200]);
     expect(new Set(attempts.map((attempt) => attempt.event.id)).size).toBe(1);
-    await app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'retried' });
+    await env.app.waitForEvent({ kind: 'PlayCompleted', operationContext: 'retried' });
   });
 
   it('gives up after the retries when the app cannot be reached, and records the network errors', async () => {
@@ -272,14 +252,14 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
       callConnectionId: 'c-1',
       operationContext: 'hand-made',
     });
-    const attempt = await emulator.sendEvent(app.url(), event);
+    const attempt = await env.emulator.sendEvent(env.app.url(), event);
     expect(attempt).toMatchObject({
       ok: true,
       status: 200,
       kind: 'PlayCompleted',
       callConnectionId: 'c-1',
     });
-    const received = await app.waitForEvent({ operationContext: 'hand-made' });
+    const received = await env.app.waitForEvent({ operationContext: 'hand-made' });
     expect(received.event).toEqual(event);
     expect(received.request.headers.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
   });

@@ -1,17 +1,14 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import { type CallEvent, OnCallEvent } from 'nestjs-call-automation';
+import { OnCallEvent } from 'nestjs-call-automation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KindRecorder } from '../security/support';
 import { ADAPTERS, startApp, type TestApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 
+/** Records every kind, plus handlers that throw, reject and hang. */
 @Injectable()
-class Recorder {
-  readonly kinds: string[] = [];
-  @OnCallEvent('*')
-  record(event: CallEvent): void {
-    this.kinds.push(event.kind);
-  }
+class Recorder extends KindRecorder {
   @OnCallEvent('PlayFailed')
   throws(): void {
     throw new Error('handler bug');

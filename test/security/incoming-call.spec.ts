@@ -6,10 +6,11 @@ import {
   type IncomingCall,
   OnCallEvent,
 } from 'nestjs-call-automation';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, startApp, type TestApp } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
-import { type JwksServer, startJwksServer } from '../support/jwks-server';
+import type { JwksServer } from '../support/jwks-server';
+import { type ErrorBody, useJwksServerAndApp } from './support';
 
 const SECRET = 'aW5jb21pbmctY2FsbC1zZWNyZXQtMDEyMzQ1';
 const ROLE = { roles: ['AzureEventGridSecureWebhookSubscriber'] };
@@ -63,43 +64,32 @@ const validationEvent = [
   },
 ];
 
-interface ErrorBody {
-  statusCode: number;
-  message: string;
-}
-
 describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => {
-  let jwks: JwksServer;
-  let test: TestApp;
-  beforeAll(async () => {
-    jwks = await startJwksServer({ audience: 'api://call-bot' });
-  });
-  afterAll(async () => {
-    await jwks.close();
-  });
-  afterEach(async () => {
-    await test?.close();
-  });
+  const env = useJwksServerAndApp({ audience: 'api://call-bot' });
 
   const start = async (options: CallAutomationModuleOptions = {}) => {
-    test = await startApp({ adapter, providers: [IncomingCalls], options });
-    return test.app.get(IncomingCalls);
+    env.test = await startApp({ adapter, providers: [IncomingCalls], options });
+    return env.test.app.get(IncomingCalls);
   };
   const entra = () => ({
     audience: 'api://call-bot',
-    issuer: jwks.issuer,
-    jwksUri: jwks.jwksUri,
+    issuer: env.jwks.issuer,
+    jwksUri: env.jwks.jwksUri,
   });
   const options = (path: string, headers: Record<string, string> = {}) =>
-    fetch(test.url(path), { method: 'OPTIONS', headers });
+    fetch(env.test.url(path), { method: 'OPTIONS', headers });
   const notification = { 'aeg-event-type': 'Notification' };
 
   it('dispatches a typed IncomingCall (Event Grid schema) to @OnCallEvent handlers', async () => {
     const handlers = await start();
-    const response = await test.post('api/incomingCall', [eventGridIncomingCall()], notification);
+    const response = await env.test.post(
+      'api/incomingCall',
+      [eventGridIncomingCall()],
+      notification,
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: 1, dispatched: 1, duplicates: 0 });
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(handlers.calls).toEqual([{ ...incomingData, kind: 'IncomingCall' }]);
   });
 
@@ -108,16 +98,16 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
     const event = cloudEvent('IncomingCall', incomingData, 'ce-incoming-1');
     expect(
       (
-        await test.post('api/incomingCall', event, {
+        await env.test.post('api/incomingCall', event, {
           'content-type': 'application/cloudevents+json',
         })
       ).status,
     ).toBe(200);
-    const again = await test.post('api/incomingCall', [event], {
+    const again = await env.test.post('api/incomingCall', [event], {
       'content-type': 'application/cloudevents-batch+json',
     });
     expect(await again.json()).toEqual({ received: 1, dispatched: 0, duplicates: 1 });
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(handlers.calls).toHaveLength(1);
     expect(handlers.calls[0]).toMatchObject({
       incomingCallContext: 'signed-context',
@@ -127,7 +117,7 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
 
   it('answers both handshakes without dispatching them', async () => {
     const handlers = await start();
-    const validation = await test.post('api/incomingCall', validationEvent, {
+    const validation = await env.test.post('api/incomingCall', validationEvent, {
       'aeg-event-type': 'SubscriptionValidation',
     });
     expect(validation.status).toBe(200);
@@ -138,7 +128,7 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
     expect(handshake.status).toBe(200);
     expect(handshake.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
     expect(handshake.headers.get('webhook-allowed-rate')).toBe('*');
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(handlers.kinds).toEqual([]);
   });
 
@@ -178,16 +168,16 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
     ],
   ])('answers 400 for %s, dispatching nothing', async (_name, body, headers, message) => {
     const handlers = await start();
-    const response = await test.post('api/incomingCall', body, headers);
+    const response = await env.test.post('api/incomingCall', body, headers);
     expect(response.status).toBe(400);
     expect(((await response.json()) as ErrorBody).message).toMatch(message);
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(handlers.kinds).toEqual([]);
   });
 
   it("leaves Event Grid's own events out", async () => {
     const handlers = await start();
-    const response = await test.post(
+    const response = await env.test.post(
       'api/incomingCall',
       [
         {
@@ -200,7 +190,7 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
       notification,
     );
     expect(await response.json()).toEqual({ received: 1, dispatched: 1, duplicates: 0 });
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(handlers.kinds).toEqual(['IncomingCall']);
   });
 
@@ -218,23 +208,23 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
     it('accepts deliveries and both handshakes that carry it', async () => {
       const handlers = await start(secret);
       const path = `api/incomingCall?code=${SECRET}`;
-      expect((await test.post(path, [eventGridIncomingCall()], notification)).status).toBe(200);
-      const validation = await test.post(path, validationEvent, {
+      expect((await env.test.post(path, [eventGridIncomingCall()], notification)).status).toBe(200);
+      const validation = await env.test.post(path, validationEvent, {
         'aeg-event-type': 'SubscriptionValidation',
       });
       expect(await validation.json()).toEqual({ validationResponse: 'code-123' });
       const handshake = await options(path, { 'WebHook-Request-Origin': 'eventgrid.azure.net' });
       expect(handshake.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
-      await test.processor.whenIdle();
+      await env.test.processor.whenIdle();
       expect(handlers.kinds).toEqual(['IncomingCall']);
     });
 
     it('refuses deliveries and handshakes without it (401, no consent, nothing dispatched)', async () => {
       const handlers = await start(secret);
       expect(
-        (await test.post('api/incomingCall', [eventGridIncomingCall()], notification)).status,
+        (await env.test.post('api/incomingCall', [eventGridIncomingCall()], notification)).status,
       ).toBe(401);
-      const validation = await test.post('api/incomingCall?code=wrong', validationEvent, {
+      const validation = await env.test.post('api/incomingCall?code=wrong', validationEvent, {
         'aeg-event-type': 'SubscriptionValidation',
       });
       expect(validation.status).toBe(401);
@@ -244,29 +234,31 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
       });
       expect(handshake.status).toBe(401);
       expect(handshake.headers.get('webhook-allowed-origin')).toBeNull();
-      await test.processor.whenIdle();
+      await env.test.processor.whenIdle();
       expect(handlers.kinds).toEqual([]);
-      expect(test.logger.messages('warn').join('\n')).toContain(
+      expect(env.test.logger.messages('warn').join('\n')).toContain(
         'Refused an Event Grid delivery to /api/incomingCall',
       );
     });
 
     it('is not asked of callbacks (webhookPath has its own options)', async () => {
       await start(secret);
-      expect((await test.post('api/callbacks', [cloudEvent('CallConnected')])).status).toBe(200);
+      expect((await env.test.post('api/callbacks', [cloudEvent('CallConnected')])).status).toBe(
+        200,
+      );
     });
   });
 
   describe('with Entra ID bearer tokens', () => {
     it('accepts deliveries with a valid token and dispatches them', async () => {
       const handlers = await start({ incomingCallAuth: { entra: entra() } });
-      const token = await jwks.sign({ claims: ROLE });
-      const response = await test.post('api/incomingCall', [eventGridIncomingCall()], {
+      const token = await env.jwks.sign({ claims: ROLE });
+      const response = await env.test.post('api/incomingCall', [eventGridIncomingCall()], {
         ...notification,
         authorization: `Bearer ${token}`,
       });
       expect(response.status).toBe(200);
-      await test.processor.whenIdle();
+      await env.test.processor.whenIdle();
       expect(handlers.calls).toHaveLength(1);
     });
 
@@ -287,26 +279,26 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
       ['a forged token', (j: JwksServer) => j.sign({ claims: ROLE, key: 'foreign' })],
     ])('refuses a delivery with %s (401, nothing dispatched)', async (_name, token) => {
       const handlers = await start({ incomingCallAuth: { entra: entra() } });
-      const signed = await token(jwks);
-      const response = await test.post('api/incomingCall', [eventGridIncomingCall()], {
+      const signed = await token(env.jwks);
+      const response = await env.test.post('api/incomingCall', [eventGridIncomingCall()], {
         ...notification,
         ...(signed ? { authorization: `Bearer ${signed}` } : {}),
       });
       expect(response.status).toBe(401);
       expect(((await response.json()) as ErrorBody).statusCode).toBe(401);
-      await test.processor.whenIdle();
+      await env.test.processor.whenIdle();
       expect(handlers.kinds).toEqual([]);
     });
 
     it('checks the token on the validation POST too (Event Grid sends it on every request)', async () => {
       await start({ incomingCallAuth: { entra: entra() } });
-      const refused = await test.post('api/incomingCall', validationEvent, {
+      const refused = await env.test.post('api/incomingCall', validationEvent, {
         'aeg-event-type': 'SubscriptionValidation',
       });
       expect(refused.status).toBe(401);
-      const accepted = await test.post('api/incomingCall', validationEvent, {
+      const accepted = await env.test.post('api/incomingCall', validationEvent, {
         'aeg-event-type': 'SubscriptionValidation',
-        authorization: `Bearer ${await jwks.sign({ claims: ROLE })}`,
+        authorization: `Bearer ${await env.jwks.sign({ claims: ROLE })}`,
       });
       expect(await accepted.json()).toEqual({ validationResponse: 'code-123' });
     });
@@ -322,10 +314,10 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
 
     it('requires both the secret and the token when both are set', async () => {
       await start({ incomingCallAuth: { entra: entra(), secret: { value: SECRET } } });
-      const authorization = `Bearer ${await jwks.sign({ claims: ROLE })}`;
+      const authorization = `Bearer ${await env.jwks.sign({ claims: ROLE })}`;
       expect(
         (
-          await test.post('api/incomingCall', [eventGridIncomingCall()], {
+          await env.test.post('api/incomingCall', [eventGridIncomingCall()], {
             ...notification,
             authorization,
           })
@@ -333,7 +325,7 @@ describe.each(ADAPTERS)('Event Grid incoming-call endpoint on %s', (adapter) => 
       ).toBe(401);
       expect(
         (
-          await test.post(`api/incomingCall?secret=${SECRET}`, [eventGridIncomingCall()], {
+          await env.test.post(`api/incomingCall?secret=${SECRET}`, [eventGridIncomingCall()], {
             ...notification,
             authorization,
           })

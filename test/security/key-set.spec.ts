@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallbackTokenVerifier } from '../../lib/security/callback-token-verifier';
 import { EntraTokenVerifier } from '../../lib/security/entra-token-verifier';
 import { QuerySecretCheck } from '../../lib/security/query-secret';
@@ -7,16 +7,10 @@ import {
   CredentialsRejectedError,
   SigningKeysUnavailableError,
 } from '../../lib/security/security-errors';
-import { type JwksServer, startJwksServer } from '../support/jwks-server';
+import { useJwksServer } from './support';
 
 describe('the key set of a token verifier', () => {
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    jwks = await startJwksServer();
-  });
-  afterAll(async () => {
-    await jwks.close();
-  });
+  const env = useJwksServer();
 
   /** A clock the tests move, so cooldowns do not depend on how busy the machine is. */
   let clock = 0;
@@ -26,9 +20,9 @@ describe('the key set of a token verifier', () => {
   const verifier = (timing = {}) =>
     new CallbackTokenVerifier(
       {
-        audience: [jwks.audience],
-        issuer: jwks.issuer,
-        jwksUri: jwks.jwksUri,
+        audience: [env.jwks.audience],
+        issuer: env.jwks.issuer,
+        jwksUri: env.jwks.jwksUri,
         clockToleranceSec: 60,
       },
       { cooldownMs: 30_000, retryAfterFailureMs: 5_000, now: () => clock, ...timing },
@@ -36,30 +30,32 @@ describe('the key set of a token verifier', () => {
 
   it('shares one fetch between concurrent first requests', async () => {
     const check = verifier();
-    const token = await jwks.sign();
+    const token = await env.jwks.sign();
     await Promise.all(Array.from({ length: 20 }, () => check.verify(`Bearer ${token}`)));
     expect(check.keys.fetches).toBe(1);
   });
 
   it('refetches on an unknown kid (a rotated key), at most once per cooldown', async () => {
     const check = verifier();
-    await check.verify(`Bearer ${await jwks.sign()}`);
+    await check.verify(`Bearer ${await env.jwks.sign()}`);
     expect(check.keys.fetches).toBe(1);
     // A flood of made-up kids right after a fetch: refused without fetching again.
     const forged = await Promise.all(
-      Array.from({ length: 50 }, () => jwks.sign({ key: 'foreign', kid: randomUUID() })),
+      Array.from({ length: 50 }, () => env.jwks.sign({ key: 'foreign', kid: randomUUID() })),
     );
     for (const token of forged) {
       await expect(check.verify(`Bearer ${token}`)).rejects.toThrow(/no key of the key set/);
     }
     expect(check.keys.fetches).toBe(1);
     // A real rotation within the cooldown is refused too, and accepted once it has passed.
-    await jwks.rotate();
-    const rotated = await jwks.sign();
+    await env.jwks.rotate();
+    const rotated = await env.jwks.sign();
     advance(29_000);
     await expect(check.verify(`Bearer ${rotated}`)).rejects.toThrow(CredentialsRejectedError);
     advance(1_000);
-    await expect(check.verify(`Bearer ${rotated}`)).resolves.toMatchObject({ iss: jwks.issuer });
+    await expect(check.verify(`Bearer ${rotated}`)).resolves.toMatchObject({
+      iss: env.jwks.issuer,
+    });
     expect(check.keys.fetches).toBe(2);
     // Unknown kids after the cooldown: one more fetch for the whole burst.
     advance(30_000);
@@ -71,17 +67,17 @@ describe('the key set of a token verifier', () => {
 
   it('fails fast while the key server is down, then recovers', async () => {
     const check = verifier();
-    const token = await jwks.sign();
-    jwks.keysStatus = 503;
+    const token = await env.jwks.sign();
+    env.jwks.keysStatus = 503;
     try {
       await expect(check.verify(`Bearer ${token}`)).rejects.toThrow(SigningKeysUnavailableError);
-      const hits = jwks.hits.keys;
+      const hits = env.jwks.hits.keys;
       for (let i = 0; i < 20; i++) {
         await expect(check.verify(`Bearer ${token}`)).rejects.toThrow(SigningKeysUnavailableError);
       }
-      expect(jwks.hits.keys).toBe(hits); // no fetch per request during the back-off
+      expect(env.jwks.hits.keys).toBe(hits); // no fetch per request during the back-off
     } finally {
-      jwks.keysStatus = 200;
+      env.jwks.keysStatus = 200;
     }
     advance(4_000);
     await expect(check.verify(`Bearer ${token}`)).rejects.toThrow(SigningKeysUnavailableError);
@@ -91,46 +87,40 @@ describe('the key set of a token verifier', () => {
 
   it('keeps using cached keys when a refetch of stale keys fails', async () => {
     const check = verifier({ maxAgeMs: 600_000 });
-    const token = await jwks.sign();
+    const token = await env.jwks.sign();
     await check.verify(`Bearer ${token}`);
     advance(600_001);
-    jwks.keysStatus = 500;
+    env.jwks.keysStatus = 500;
     try {
       await expect(check.verify(`Bearer ${token}`)).resolves.toBeDefined();
       expect(check.keys.fetches).toBe(2);
     } finally {
-      jwks.keysStatus = 200;
+      env.jwks.keysStatus = 200;
     }
   });
 
   it('gives up on a slow key server after the time limit (503, not a hang)', async () => {
     const check = verifier({ timeoutMs: 200 });
-    jwks.delayMs = 1_000;
+    env.jwks.delayMs = 1_000;
     try {
       // the key server answers after 1 s: only the time limit can produce this reason
-      await expect(check.verify(`Bearer ${await jwks.sign()}`)).rejects.toThrow(
+      await expect(check.verify(`Bearer ${await env.jwks.sign()}`)).rejects.toThrow(
         /could not be fetched .*timed out/,
       );
     } finally {
-      jwks.delayMs = 0;
+      env.jwks.delayMs = 0;
     }
   });
 });
 
 describe('EntraTokenVerifier', () => {
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    jwks = await startJwksServer({ audience: 'api://call-bot' });
-  });
-  afterAll(async () => {
-    await jwks.close();
-  });
+  const env = useJwksServer({ audience: 'api://call-bot' });
 
   const entra = (overrides = {}) =>
     new EntraTokenVerifier({
       audience: ['api://call-bot'],
-      issuers: [jwks.issuer],
-      jwksUri: jwks.jwksUri,
+      issuers: [env.jwks.issuer],
+      jwksUri: env.jwks.jwksUri,
       requiredRoles: ['AzureEventGridSecureWebhookSubscriber'],
       clockToleranceSec: 60,
       ...overrides,
@@ -139,21 +129,21 @@ describe('EntraTokenVerifier', () => {
 
   it('accepts a token with the role, refuses one without it', async () => {
     await expect(
-      entra().verify(`Bearer ${await jwks.sign({ claims: role })}`),
+      entra().verify(`Bearer ${await env.jwks.sign({ claims: role })}`),
     ).resolves.toBeDefined();
-    await expect(entra().verify(`Bearer ${await jwks.sign()}`)).rejects.toThrow(
+    await expect(entra().verify(`Bearer ${await env.jwks.sign()}`)).rejects.toThrow(
       /lacks the app role 'AzureEventGridSecureWebhookSubscriber'/,
     );
     await expect(
-      entra({ requiredRoles: [] }).verify(`Bearer ${await jwks.sign()}`),
+      entra({ requiredRoles: [] }).verify(`Bearer ${await env.jwks.sign()}`),
     ).resolves.toBeDefined();
   });
 
   it('checks the client (azp in v2 tokens, appid in v1 tokens) when told to', async () => {
     const check = entra({ allowedClientIds: ['event-grid-app'] });
-    const v2 = await jwks.sign({ claims: { ...role, azp: 'event-grid-app' } });
-    const v1 = await jwks.sign({ claims: { ...role, appid: 'event-grid-app' } });
-    const other = await jwks.sign({ claims: { ...role, azp: 'someone-else' } });
+    const v2 = await env.jwks.sign({ claims: { ...role, azp: 'event-grid-app' } });
+    const v1 = await env.jwks.sign({ claims: { ...role, appid: 'event-grid-app' } });
+    const other = await env.jwks.sign({ claims: { ...role, azp: 'someone-else' } });
     await expect(check.verify(`Bearer ${v2}`)).resolves.toBeDefined();
     await expect(check.verify(`Bearer ${v1}`)).resolves.toBeDefined();
     await expect(check.verify(`Bearer ${other}`)).rejects.toThrow(/client that is not allowed/);
@@ -162,12 +152,12 @@ describe('EntraTokenVerifier', () => {
   it('discovers the keys from the issuer when no jwksUri is given', async () => {
     const check = entra({
       jwksUri: undefined,
-      openIdConfigurationUri: jwks.openIdConfigurationUri,
+      openIdConfigurationUri: env.jwks.openIdConfigurationUri,
     });
     await expect(
-      check.verify(`Bearer ${await jwks.sign({ claims: role })}`),
+      check.verify(`Bearer ${await env.jwks.sign({ claims: role })}`),
     ).resolves.toBeDefined();
-    expect(jwks.hits.configuration).toBeGreaterThan(0);
+    expect(env.jwks.hits.configuration).toBeGreaterThan(0);
   });
 });
 

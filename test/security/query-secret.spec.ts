@@ -1,31 +1,19 @@
 import 'reflect-metadata';
 import type { CallAutomationClient } from '@azure/communication-call-automation';
-import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   CallAutomationConfigurationError,
   CallAutomationModule,
   CallAutomationService,
-  type CallEvent,
-  OnCallEvent,
 } from 'nestjs-call-automation';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../lib/options/resolve-options';
-import { ADAPTERS, startApp, type TestApp } from '../support/app';
+import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
-import { type JwksServer, startJwksServer } from '../support/jwks-server';
+import { type ErrorBody, KindRecorder, useJwksServerAndApp } from './support';
 
 const SECRET = 'Qm9vdHN0cmFwLXNlY3JldC0wMTIzNDU2Nzg5';
 const OLD_SECRET = 'b2xkLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm';
-
-@Injectable()
-class Recorder {
-  readonly kinds: string[] = [];
-  @OnCallEvent('*')
-  record(event: CallEvent): void {
-    this.kinds.push(event.kind);
-  }
-}
 
 describe('callbackSecret and incomingCallAuth options', () => {
   it('resolve with their defaults', () => {
@@ -175,43 +163,28 @@ describe('CallAutomationService with callbackSecret', () => {
   });
 });
 
-interface ErrorBody {
-  statusCode: number;
-  message: string;
-}
-
 describe.each(ADAPTERS)('query-string secret on %s', (adapter) => {
-  let test: TestApp;
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    jwks = await startJwksServer();
-  });
-  afterAll(async () => {
-    await jwks.close();
-  });
-  afterEach(async () => {
-    await test?.close();
-  });
+  const env = useJwksServerAndApp();
 
   const start = async (options = {}) => {
-    test = await startApp({
+    env.test = await startApp({
       adapter,
-      providers: [Recorder],
+      providers: [KindRecorder],
       options: { callbackSecret: { value: [SECRET, OLD_SECRET] }, ...options },
     });
-    return test.app.get(Recorder);
+    return env.test.app.get(KindRecorder);
   };
 
   it('accepts callbacks that carry the secret (current or previous)', async () => {
     const recorder = await start();
     expect(
-      (await test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')])).status,
+      (await env.test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')])).status,
     ).toBe(200);
     expect(
-      (await test.post(`api/callbacks?a=1&secret=${OLD_SECRET}`, [cloudEvent('PlayStarted')]))
+      (await env.test.post(`api/callbacks?a=1&secret=${OLD_SECRET}`, [cloudEvent('PlayStarted')]))
         .status,
     ).toBe(200);
-    await test.processor.whenIdle();
+    await env.test.processor.whenIdle();
     expect(recorder.kinds).toEqual(['CallConnected', 'PlayStarted']);
   });
 
@@ -225,14 +198,14 @@ describe.each(ADAPTERS)('query-string secret on %s', (adapter) => {
     'answers 401 for %s, dispatching nothing and logging no secret',
     async (_name, path, reason) => {
       const recorder = await start();
-      const response = await test.post(path, [cloudEvent('CallConnected')]);
+      const response = await env.test.post(path, [cloudEvent('CallConnected')]);
       expect(response.status).toBe(401);
       const error = (await response.json()) as ErrorBody;
       expect(error.statusCode).toBe(401);
       expect(error.message).toMatch(reason);
-      await test.processor.whenIdle();
+      await env.test.processor.whenIdle();
       expect(recorder.kinds).toEqual([]);
-      const logged = test.logger.messages().join('\n');
+      const logged = env.test.logger.messages().join('\n');
       expect(logged).toContain('Refused a callback to /api/callbacks');
       expect(logged).not.toContain(SECRET.slice(0, 16));
     },
@@ -240,18 +213,18 @@ describe.each(ADAPTERS)('query-string secret on %s', (adapter) => {
 
   it('requires both the secret and the token when both are configured', async () => {
     await start({
-      auth: { audience: jwks.audience, issuer: jwks.issuer, jwksUri: jwks.jwksUri },
+      auth: { audience: env.jwks.audience, issuer: env.jwks.issuer, jwksUri: env.jwks.jwksUri },
     });
-    const token = { authorization: `Bearer ${await jwks.sign()}` };
+    const token = { authorization: `Bearer ${await env.jwks.sign()}` };
     expect(
-      (await test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')], token))
+      (await env.test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')], token))
         .status,
     ).toBe(200);
-    expect((await test.post('api/callbacks', [cloudEvent('CallConnected')], token)).status).toBe(
-      401,
-    );
     expect(
-      (await test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')])).status,
+      (await env.test.post('api/callbacks', [cloudEvent('CallConnected')], token)).status,
+    ).toBe(401);
+    expect(
+      (await env.test.post(`api/callbacks?secret=${SECRET}`, [cloudEvent('CallConnected')])).status,
     ).toBe(401);
   });
 });

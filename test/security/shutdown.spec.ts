@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { request as httpRequest } from 'node:http';
 import { CallAutomationShutdownError } from 'nestjs-call-automation';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebhookRequestHandler } from '../../lib/webhook/webhook-request.handler';
 import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
-import { type JwksServer, startJwksServer } from '../support/jwks-server';
+import { useJwksServer } from './support';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,13 +45,7 @@ function slowUpload(url: string, body: string, headers: Record<string, string> =
 }
 
 describe.each(ADAPTERS)('graceful shutdown on %s', (adapter) => {
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    jwks = await startJwksServer();
-  });
-  afterAll(async () => {
-    await jwks.close();
-  });
+  const env = useJwksServer();
 
   it('lets a slow upload in flight finish (its event settles its waiter), then rejects the other waiters', async () => {
     const test = await startApp({ adapter });
@@ -87,26 +81,28 @@ describe.each(ADAPTERS)('graceful shutdown on %s', (adapter) => {
   it('lets a request waiting for a slow key fetch finish', async () => {
     const test = await startApp({
       adapter,
-      options: { auth: { audience: jwks.audience, issuer: jwks.issuer, jwksUri: jwks.jwksUri } },
+      options: {
+        auth: { audience: env.jwks.audience, issuer: env.jwks.issuer, jwksUri: env.jwks.jwksUri },
+      },
     });
     const waiting = test.processor.waitForEvent({ callConnectionId: 'c2', kind: 'CallConnected' });
-    jwks.delayMs = 600;
+    env.jwks.delayMs = 600;
     try {
       const response = test.post(
         'api/callbacks',
         [cloudEvent('CallConnected', { callConnectionId: 'c2' })],
         {
-          authorization: `Bearer ${await jwks.sign()}`,
+          authorization: `Bearer ${await env.jwks.sign()}`,
         },
       );
-      const hits = jwks.hits.keys;
-      await until(() => jwks.hits.keys > hits); // the key fetch is under way
+      const hits = env.jwks.hits.keys;
+      await until(() => env.jwks.hits.keys > hits); // the key fetch is under way
       const closing = test.close();
       expect((await response).status).toBe(200);
       await expect(waiting).resolves.toMatchObject({ callConnectionId: 'c2' });
       await closing;
     } finally {
-      jwks.delayMs = 0;
+      env.jwks.delayMs = 0;
     }
   });
 
