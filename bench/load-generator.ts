@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { callbackEvent } from './harness';
 
 /**
  * Runs in its own process, so the load does not share an event loop with the server:
@@ -11,24 +11,7 @@ if (!url) throw new Error('usage: load-generator <url> [durationSeconds] [connec
 
 let call = 0;
 function body(): string {
-  const callConnectionId = `call-${call++ % 5_000}`;
-  return JSON.stringify([
-    {
-      id: randomUUID(),
-      source: `calling/callConnections/${callConnectionId}`,
-      type: 'Microsoft.Communication.PlayStarted',
-      specversion: '1.0',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data: {
-        callConnectionId,
-        serverCallId: 'server-call-id',
-        correlationId: 'correlation-id',
-        operationContext: 'op',
-        resultInformation: { code: 200, subCode: 0, message: 'Action completed successfully.' },
-      },
-    },
-  ]);
+  return JSON.stringify([callbackEvent('PlayStarted', `call-${call++ % 5_000}`)]);
 }
 
 const instance = autocannon(

@@ -57,84 +57,36 @@ export class CallAutomationService {
     targetParticipant: CallInvite,
     options: WithCallbackUrl<CreateCallOptions> = {},
   ): Promise<Awaitable<'createCall', CreateCallResult>> {
-    const { callbackUrl, ...rest } = options;
-    return this.runner.run({
-      name: 'createCall',
-      ...contextOf(rest),
-      send: (operationContext) =>
-        this.client.createCall(
-          targetParticipant,
-          this.runner.defaults.callUrl('createCall', callbackUrl),
-          {
-            ...rest,
-            operationContext,
-          },
-        ),
-      callOf: callIdOf,
-    });
+    return this.startCall('createCall', options, (url, sdkOptions) =>
+      this.client.createCall(targetParticipant, url, sdkOptions),
+    );
   }
 
   createGroupCall(
     targetParticipants: CommunicationIdentifier[],
     options: WithCallbackUrl<CreateCallOptions> = {},
   ): Promise<Awaitable<'createGroupCall', CreateCallResult>> {
-    const { callbackUrl, ...rest } = options;
-    return this.runner.run({
-      name: 'createGroupCall',
-      ...contextOf(rest),
-      send: (operationContext) =>
-        this.client.createGroupCall(
-          targetParticipants,
-          this.runner.defaults.callUrl('createGroupCall', callbackUrl),
-          {
-            ...rest,
-            operationContext,
-          },
-        ),
-      callOf: callIdOf,
-    });
+    return this.startCall('createGroupCall', options, (url, sdkOptions) =>
+      this.client.createGroupCall(targetParticipants, url, sdkOptions),
+    );
   }
 
   answerCall(
     incomingCallContext: string,
     options: WithCallbackUrl<AnswerCallOptions> = {},
   ): Promise<Awaitable<'answerCall', AnswerCallResult>> {
-    const { callbackUrl, ...rest } = options;
-    return this.runner.run({
-      name: 'answerCall',
-      ...contextOf(rest),
-      send: (operationContext) =>
-        this.client.answerCall(
-          incomingCallContext,
-          this.runner.defaults.callUrl('answerCall', callbackUrl),
-          {
-            ...rest,
-            operationContext,
-          },
-        ),
-      callOf: callIdOf,
-    });
+    return this.startCall('answerCall', options, (url, sdkOptions) =>
+      this.client.answerCall(incomingCallContext, url, sdkOptions),
+    );
   }
 
   connectCall(
     callLocator: CallLocator,
     options: WithCallbackUrl<ConnectCallOptions> = {},
   ): Promise<Awaitable<'connectCall', ConnectCallResult>> {
-    const { callbackUrl, ...rest } = options;
-    return this.runner.run({
-      name: 'connectCall',
-      ...contextOf(rest),
-      send: (operationContext) =>
-        this.client.connectCall(
-          callLocator,
-          this.runner.defaults.callUrl('connectCall', callbackUrl),
-          {
-            ...rest,
-            operationContext,
-          },
-        ),
-      callOf: callIdOf,
-    });
+    return this.startCall('connectCall', options, (url, sdkOptions) =>
+      this.client.connectCall(callLocator, url, sdkOptions),
+    );
   }
 
   /** Sends the incoming call elsewhere; the service sends no callback for it. */
@@ -161,6 +113,29 @@ export class CallAutomationService {
 
   getCallMedia(callConnectionId: string): AwaitableCallMedia {
     return this.getCallConnection(callConnectionId).getCallMedia();
+  }
+
+  /**
+   * The four ways to get a call (create, create group, answer, connect): the callback URL moves
+   * from the options to the SDK's argument, and the service names the call in its answer.
+   */
+  private startCall<
+    N extends 'createCall' | 'createGroupCall' | 'answerCall' | 'connectCall',
+    O extends { operationContext?: string },
+  >(
+    name: N,
+    options: WithCallbackUrl<O>,
+    send: (callbackUrl: string, options: O) => Promise<CreateCallResult>,
+  ): Promise<Awaitable<N, CreateCallResult>> {
+    const { callbackUrl, ...rest } = options;
+    return this.runner.run({
+      name,
+      ...contextOf(rest),
+      // `rest` is O itself: WithCallbackUrl only added callbackUrl, taken out above.
+      send: (operationContext) =>
+        send(this.runner.defaults.callUrl(name, callbackUrl), { ...(rest as O), operationContext }),
+      callOf: callIdOf,
+    });
   }
 
   private createClient(): CallAutomationClient {
