@@ -26,7 +26,9 @@ export class AppModule {
             clientOptions: { allowInsecureConnection: sample.emulated },
             callbackUri: sample.callbackUri,
             ...(sample.auth ? { auth: sample.auth } : {}),
-            ...(sample.redisUrl ? { redis: { url: sample.redisUrl, keyPrefix: 'sample:' } } : {}),
+            ...(sample.redisUrl
+              ? { redis: { url: sample.redisUrl, keyPrefix: sample.redisKeyPrefix } }
+              : {}),
           }),
         }),
       ],

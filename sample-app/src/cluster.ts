@@ -76,19 +76,19 @@ async function main(): Promise<void> {
   let calls = 0;
   const callers = [{ dtmf: '1' }, { dtmf: '2' }, {}];
   const placeCall = async () => {
-    calls++;
+    const call = ++calls;
     try {
       await emulator.placeIncomingCall({
         url: `http://127.0.0.1:${PORT}/api/incomingCall`,
-        from: `+1555020${String(1000 + calls).padStart(4, '0')}`,
-        caller: callers[calls % callers.length],
+        from: `+1555020${String(1000 + call).padStart(4, '0')}`,
+        caller: callers[call % callers.length],
       });
       logger.log(
-        `Demo call ${calls} placed · requests served so far: ${REPLICAS.map((name, i) => `${name} ${served[i]}`).join(', ')}`,
+        `Demo call ${call} placed · requests served so far: ${REPLICAS.map((name, i) => `${name} ${served[i]}`).join(', ')}`,
       );
     } catch (error) {
       logger.warn(
-        `Demo call ${calls} failed: ${(error as Error).message} (replicas still starting?)`,
+        `Demo call ${call} failed: ${(error as Error).message} (replicas still starting?)`,
       );
     }
   };

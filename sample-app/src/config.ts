@@ -11,6 +11,8 @@ export interface SampleConfig {
   auth?: { audience: string; issuer?: string; jwksUri?: string };
   /** Share events between replicas. */
   redisUrl?: string;
+  /** Prefix of the Redis keys the replicas share (one cluster per prefix). */
+  redisKeyPrefix: string;
   /** Who "press 1 for an agent" transfers to. */
   agentPhoneNumber: string;
   /** Place demo calls on the embedded emulator every this many ms (0 = only on demand). */
@@ -41,6 +43,7 @@ export function readConfig(env: NodeJS.ProcessEnv): SampleConfig {
         }
       : undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'sample:',
     agentPhoneNumber: env.AGENT_PHONE_NUMBER ?? '+15550100200',
     demoCallIntervalMs: Number(env.DEMO_CALL_INTERVAL_MS ?? 15_000),
     replicaName: env.REPLICA_NAME ?? 'sample',
