@@ -6,7 +6,7 @@ import { type BenchmarkResult, machine, toMarkdown, writeJson } from './harness'
  * `npm run bench [names...]`: runs each benchmark in a fresh process (node --expose-gc),
  * prints its table, and writes every result to bench/results.json.
  */
-const ALL = ['dispatch', 'parse', 'webhook', 'cross-replica', 'memory'];
+const ALL = ['dispatch', 'parse', 'webhook', 'webhook-instructions', 'cross-replica', 'memory'];
 
 function runOne(name: string): Promise<BenchmarkResult> {
   return new Promise((resolve, reject) => {

@@ -2,11 +2,8 @@ import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Body, Controller, HttpCode, type INestApplication, Module, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { CallAutomationModule } from 'nestjs-call-automation';
 import { type BenchmarkResult, median, type Row, report, round } from './harness';
+import { startWebhookApp } from './webhook-app';
 
 /**
  * 2. The webhook path: POST /api/callbacks (1-event batches) against a bare Nest POST route in
@@ -18,18 +15,6 @@ const RUNS = 7;
 const SECONDS = 3;
 const CONNECTIONS = 10;
 const run = promisify(execFile);
-
-@Controller()
-class BareController {
-  @Post('bare')
-  @HttpCode(200)
-  receive(@Body() body: unknown): { received: number } {
-    return { received: Array.isArray(body) ? body.length : 1 };
-  }
-}
-
-@Module({ imports: [CallAutomationModule.forRoot()], controllers: [BareController] })
-class BenchModule {}
 
 interface Load {
   requestsPerSecond: number;
@@ -58,21 +43,10 @@ async function load(url: string): Promise<Load> {
   return { ...result, cpuPerRequest: (cpu.user + cpu.system) / result.total };
 }
 
-async function start(
-  adapter: 'express' | 'fastify',
-): Promise<{ app: INestApplication; base: string }> {
-  const app =
-    adapter === 'fastify'
-      ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false })
-      : await NestFactory.create(BenchModule, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
-
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const adapter of ['express', 'fastify'] as const) {
-    const { app, base } = await start(adapter);
+    const { app, base } = await startWebhookApp(adapter);
     await load(`${base}/bare`); // warm-up, both routes
     await load(`${base}/api/callbacks`);
     const bare: Load[] = [];

@@ -42,13 +42,28 @@ export function readCloudEvents(body: unknown): CloudEvent[] {
 /** JSON text or UTF-8 bytes parsed (CallAutomationEventError when invalid); other values as they are. */
 export function parseJsonBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
+  const text = jsonTextOf(body);
   try {
-    return JSON.parse(typeof body === 'string' ? body : decodeUtf8(body));
+    return JSON.parse(text);
   } catch (error) {
-    throw new CallAutomationEventError(
-      `The body is not valid JSON (${(error as Error).message}). Send a CloudEvent or a JSON array of CloudEvents.`,
-    );
+    throw invalidJson(error);
   }
+}
+
+/** The text of a JSON body given as text or as UTF-8 bytes (CallAutomationEventError when invalid). */
+export function jsonTextOf(body: string | Uint8Array): string {
+  if (typeof body === 'string') return body;
+  try {
+    return decodeUtf8(body);
+  } catch (error) {
+    throw invalidJson(error);
+  }
+}
+
+function invalidJson(error: unknown): CallAutomationEventError {
+  return new CallAutomationEventError(
+    `The body is not valid JSON (${(error as Error).message}). Send a CloudEvent or a JSON array of CloudEvents.`,
+  );
 }
 
 function checkCloudEvent(entry: unknown, index: number | undefined): void {

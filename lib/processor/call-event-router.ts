@@ -60,8 +60,11 @@ export class CallEventRouter {
     return this.closed;
   }
 
-  /** Hands one event to everything on this replica that wants it. */
-  deliver(event: AnyCallEvent, metadata: CallEventMetadata): void {
+  /**
+   * Hands one event to everything on this replica that wants it. `source`: the JSON text it
+   * arrived in, when that text holds it alone (kept by the backlog, see EventBacklog.add).
+   */
+  deliver(event: AnyCallEvent, metadata: CallEventMetadata, source?: string): void {
     // Nothing pending is the common case of a busy webhook: skip building index keys then.
     const waiters: readonly Waiter[] = this.waiters.size > 0 ? this.waiters.match(event) : NONE;
     const operations: readonly PendingOperation[] =
@@ -77,7 +80,7 @@ export class CallEventRouter {
     if (event.kind === 'CallDisconnected' && typeof call === 'string') {
       this.releaseCall(call, event as CallDisconnected);
     } else if (waiters.length === 0 && operations.length === 0 && !this.closed) {
-      this.backlog.add(event);
+      this.backlog.add(event, source);
     }
   }
 

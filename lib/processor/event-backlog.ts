@@ -1,37 +1,39 @@
+import type { CloudEvent } from '../events/cloud-event';
 import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
+import { toCallEvent } from '../events/to-call-event';
 import { SweepTimer } from './timer';
 import type { AnyCallEvent, Waiter } from './waiter';
 
 /**
  * One unclaimed event. It sits in four doubly linked lists at once (all events, its call, its
- * operationContext, its kind), so that adding and removing it anywhere costs O(1) and no
- * array or queue object is allocated per event.
+ * operationContext, its kind), so that adding and removing it anywhere costs O(1) with no
+ * queue object per list.
  *
- * The event itself is kept as its JSON text: a busy webhook keeps thousands of unclaimed
- * events for seconds, and one flat string per event is far cheaper for the garbage collector
- * than a tree of objects (it made the webhook's CPU per request about a third higher). Filter
- * waiters match on the index keys alone; the event is parsed back when a waiter takes it, or
- * when a predicate waiter needs to look at it.
+ * The event itself is kept as JSON text: a busy webhook keeps thousands of unclaimed events
+ * for seconds, and one flat string per event is far cheaper for the garbage collector than a
+ * tree of objects (it made the webhook's CPU per request about a third higher). An event that
+ * arrived alone as JSON text keeps that text (serialising it again cost more than the rest of
+ * `add`). Filter waiters match on the index keys alone; the event is parsed back when a waiter
+ * takes it, or when a predicate waiter needs to look at it.
  */
 interface BacklogEntry {
   readonly sequence: number;
-  /** The JSON text of the event, or the event itself when it cannot be written as JSON. */
+  /** The event as JSON text, or the event itself when it cannot be written as JSON. */
   readonly stored: string | AnyCallEvent;
+  /** `stored` is the CloudEvent's text as received (a CloudEvent or a 1-element batch). */
+  readonly storedAsCloudEvent: boolean;
   readonly expiresAt: number;
   /** Index keys, copied at arrival: handlers may change the event object itself. */
   readonly kind: string;
   readonly call: string | undefined;
   readonly operationContext: string | undefined;
   removed: boolean;
-  // links: [previous, next] in each list
-  allPrev?: BacklogEntry;
-  allNext?: BacklogEntry;
-  callPrev?: BacklogEntry;
-  callNext?: BacklogEntry;
-  operationPrev?: BacklogEntry;
-  operationNext?: BacklogEntry;
-  kindPrev?: BacklogEntry;
-  kindNext?: BacklogEntry;
+  /**
+   * [previous, next] in each list, at the list's offset (ALL, BY_CALL, ...). An array indexed
+   * by number, not named fields picked by a variable key: those made every link update a slow
+   * megamorphic property access.
+   */
+  readonly links: (BacklogEntry | undefined)[];
 }
 
 interface List {
@@ -39,14 +41,12 @@ interface List {
   tail?: BacklogEntry;
 }
 
-type Links = readonly [
-  prev: 'allPrev' | 'callPrev' | 'operationPrev' | 'kindPrev',
-  next: 'allNext' | 'callNext' | 'operationNext' | 'kindNext',
-];
-const ALL: Links = ['allPrev', 'allNext'];
-const BY_CALL: Links = ['callPrev', 'callNext'];
-const BY_OPERATION: Links = ['operationPrev', 'operationNext'];
-const BY_KIND: Links = ['kindPrev', 'kindNext'];
+/** Offset of a list's [previous, next] pair in `BacklogEntry.links`. */
+type Links = 0 | 2 | 4 | 6;
+const ALL: Links = 0;
+const BY_CALL: Links = 2;
+const BY_OPERATION: Links = 4;
+const BY_KIND: Links = 6;
 
 /**
  * Events that no waiter took, kept `ttlMs` for a waiter that comes a little late (an event can
@@ -78,19 +78,34 @@ export class EventBacklog {
     return this.count;
   }
 
-  add(event: AnyCallEvent): void {
+  /**
+   * Keeps an event no waiter took. `source`: the JSON text it arrived as, when that text holds
+   * this event alone (a CloudEvent or a 1-element batch); kept instead of serialising again.
+   */
+  add(event: AnyCallEvent, source?: string): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
     const now = this.now();
     this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
     const entry: BacklogEntry = {
       sequence: this.sequence++,
-      stored: store(event),
+      stored: source ?? store(event),
+      storedAsCloudEvent: source !== undefined,
       expiresAt: now + this.ttlMs,
       kind: event.kind,
       call,
       operationContext: operationContextOf(event),
       removed: false,
+      links: [
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ],
     };
     append(this.all, entry, ALL);
     if (call !== undefined) append(listOf(this.byCall, call), entry, BY_CALL);
@@ -111,12 +126,12 @@ export class EventBacklog {
     this.expire();
     let found: BacklogEntry | undefined;
     for (const [list, links] of this.candidates(waiter)) {
-      for (let entry = list?.head; entry !== undefined; entry = entry[links[1]]) {
+      for (let entry = list?.head; entry !== undefined; entry = entry.links[links + 1]) {
         if (found !== undefined && entry.sequence > found.sequence) break;
         const accepted =
           waiter.filter !== undefined
             ? matchesFilter(waiter.filter, entry)
-            : waiter.accepts(restore(entry.stored));
+            : waiter.accepts(restore(entry));
         if (accepted) {
           found = entry;
           break;
@@ -126,7 +141,7 @@ export class EventBacklog {
     }
     if (found === undefined) return undefined;
     this.delete(found);
-    return restore(found.stored);
+    return restore(found);
   }
 
   /** Forgets every entry of a call (it disconnected). */
@@ -201,8 +216,14 @@ function store(event: AnyCallEvent): string | AnyCallEvent {
   }
 }
 
-function restore(stored: string | AnyCallEvent): AnyCallEvent {
-  return typeof stored === 'string' ? (JSON.parse(stored) as AnyCallEvent) : stored;
+function restore(entry: BacklogEntry): AnyCallEvent {
+  const { stored } = entry;
+  if (typeof stored !== 'string') return stored;
+  const value: unknown = JSON.parse(stored);
+  if (!entry.storedAsCloudEvent) return value as AnyCallEvent;
+  // The text was checked when it arrived; parsed again, the event is the same as delivered then.
+  const cloudEvent = (Array.isArray(value) ? value[0] : value) as CloudEvent;
+  return toCallEvent(cloudEvent, true).event as AnyCallEvent;
 }
 
 function listOf(index: Map<string, List>, key: string): List {
@@ -214,32 +235,29 @@ function listOf(index: Map<string, List>, key: string): List {
   return list;
 }
 
-function append(list: List, entry: BacklogEntry, [prev, next]: Links): void {
-  entry[prev] = list.tail;
-  if (list.tail !== undefined) list.tail[next] = entry;
+function append(list: List, entry: BacklogEntry, at: Links): void {
+  const tail = list.tail;
+  entry.links[at] = tail;
+  if (tail !== undefined) tail.links[at + 1] = entry;
   else list.head = entry;
   list.tail = entry;
 }
 
-function unlink(list: List, entry: BacklogEntry, [prev, next]: Links): void {
-  const before = entry[prev];
-  const after = entry[next];
-  if (before !== undefined) before[next] = after;
+function unlink(list: List, entry: BacklogEntry, at: Links): void {
+  const links = entry.links;
+  const before = links[at];
+  const after = links[at + 1];
+  if (before !== undefined) before.links[at + 1] = after;
   else list.head = after;
-  if (after !== undefined) after[prev] = before;
+  if (after !== undefined) after.links[at] = before;
   else list.tail = before;
-  entry[prev] = undefined;
-  entry[next] = undefined;
+  links[at] = undefined;
+  links[at + 1] = undefined;
 }
 
-function unlinkFrom(
-  index: Map<string, List>,
-  key: string,
-  entry: BacklogEntry,
-  links: Links,
-): void {
+function unlinkFrom(index: Map<string, List>, key: string, entry: BacklogEntry, at: Links): void {
   const list = index.get(key);
   if (list === undefined) return;
-  unlink(list, entry, links);
+  unlink(list, entry, at);
   if (list.head === undefined) index.delete(key);
 }

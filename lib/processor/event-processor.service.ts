@@ -10,7 +10,7 @@ import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS, EVENT_EMITTER_PREFIX } from '../constants';
 import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
 import type { CallEvent, CallEventMetadata, CallEventOfKind } from '../events/call-event.types';
-import { readCloudEvents } from '../events/cloud-event';
+import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
 import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
@@ -20,6 +20,9 @@ import { IsolatedHandlerRunner } from './isolated-handler-runner';
 import type { OngoingEventHandler } from './ongoing-handler-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
 import type { AnyCallEvent, WaitOptions } from './waiter';
+
+/** Longest text of a lone event that the backlog keeps as it came (ACS events are ~0.5–2 kB). */
+const MAX_SOURCE_CHARS = 8_192;
 
 /** What `processEvents` did with a body. */
 export interface ProcessSummary {
@@ -84,7 +87,9 @@ export class EventProcessorService
     }
     this.handlers.discover();
     this.emitter = await this.findEventEmitter();
-    await this.bus.start((received) => this.router.deliver(received.event, received.metadata));
+    await this.bus.start((received) =>
+      this.router.deliver(received.event, received.metadata, received.source),
+    );
   }
 
   /** Pending waits end now, with an error that says the application is shutting down. */
@@ -109,10 +114,19 @@ export class EventProcessorService
    */
   async processEvents(body: unknown): Promise<ProcessSummary> {
     // Events parsed here from text or bytes belong to this call alone.
-    const parsedHere = typeof body === 'string' || body instanceof Uint8Array;
-    const cloudEvents = readCloudEvents(body);
+    const text =
+      typeof body === 'string' || body instanceof Uint8Array ? jsonTextOf(body) : undefined;
+    const cloudEvents = readCloudEvents(text ?? body);
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
-    const batch = cloudEvents.map((cloudEvent) => this.toReceivedEvent(cloudEvent, parsedHere));
+    // The text of a lone event is what the backlog keeps of it, if it is of a usual size (an
+    // envelope with large extra fields would cost more memory than serialising the event).
+    const source =
+      text !== undefined && cloudEvents.length === 1 && text.length <= MAX_SOURCE_CHARS
+        ? text
+        : undefined;
+    const batch = cloudEvents.map((cloudEvent) =>
+      this.toReceivedEvent(cloudEvent, text !== undefined, source),
+    );
     const published = this.bus.publish(batch);
     const fresh = Array.isArray(published) ? published : await published;
     let dispatched = 0;
@@ -206,6 +220,7 @@ export class EventProcessorService
   private toReceivedEvent(
     cloudEvent: ReceivedEvent['cloudEvent'],
     ownsData: boolean,
+    source: string | undefined,
   ): ReceivedEvent {
     const { event, parseError } = toCallEvent(cloudEvent, ownsData);
     const metadata = metadataOf(cloudEvent);
@@ -214,7 +229,7 @@ export class EventProcessorService
         `The SDK could not parse ${describeEvent(event, metadata)} (${parseError.message}); handing on its raw data.`,
       );
     }
-    return { event, metadata, cloudEvent };
+    return { event, metadata, cloudEvent, source };
   }
 
   /** `@OnCallEvent` handlers and `@OnEvent('call-automation.<Kind>')`: once per cluster. */

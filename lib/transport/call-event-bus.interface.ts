@@ -7,6 +7,11 @@ export interface ReceivedEvent {
   event: AnyCallEvent;
   metadata: CallEventMetadata;
   cloudEvent: CloudEvent;
+  /**
+   * The JSON text this event arrived in, when that text holds it alone (a CloudEvent or a
+   * 1-element batch): the backlog keeps it instead of serialising the event again.
+   */
+  source?: string;
 }
 
 /**

@@ -156,7 +156,7 @@ export class RedisEventBus implements CallEventBus {
     const payloads: string[] = [];
     for (const received of events) {
       ids.push(received.metadata.id);
-      payloads.push(JSON.stringify(received.cloudEvent));
+      payloads.push(cloudEventText(received));
     }
     let result: Awaited<ReturnType<typeof runPublishScript>>;
     try {
@@ -294,10 +294,12 @@ export class RedisEventBus implements CallEventBus {
       );
       return;
     }
+    // An entry of one event is that event's text, for the backlog (see ReceivedEvent.source).
+    const source = cloudEvents.length === 1 ? entry.payload : undefined;
     for (const cloudEvent of cloudEvents) {
       // Parsed from the stream just now: the event may be its own data (no copy).
       const { event } = toCallEvent(cloudEvent, true);
-      this.handOn(deliver, { event, metadata: metadataOf(cloudEvent), cloudEvent });
+      this.handOn(deliver, { event, metadata: metadataOf(cloudEvent), cloudEvent, source });
     }
   }
 
@@ -311,4 +313,15 @@ export class RedisEventBus implements CallEventBus {
       );
     }
   }
+}
+
+/**
+ * The JSON text of one CloudEvent for the stream: the text it arrived in when there is one
+ * (a CloudEvent, or a batch of exactly this one event, whose brackets come off), else the
+ * CloudEvent serialised.
+ */
+function cloudEventText(received: ReceivedEvent): string {
+  const source = received.source?.trim();
+  if (source === undefined) return JSON.stringify(received.cloudEvent);
+  return source.startsWith('[') ? source.slice(1, -1) : source;
 }

@@ -1,12 +1,20 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pathOf } from './webhook-body';
 
+/** What tracking needs of a response: its 'close' event, once. */
+export interface ClosingResponse {
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /**
  * The webhook requests being served, from their first byte (a slow upload counts) to the end
  * of their answer, so that shutdown can let them finish before the processor closes.
  */
 export class InFlightRequests {
-  private readonly active = new Set<Promise<void>>();
+  /** Answers not finished yet. */
+  private readonly active = new Set<object>();
+  /** Each drain's share of `active` (what was in flight when it began), with its resolver. */
+  private readonly drains = new Map<Set<object>, () => void>();
 
   get size(): number {
     return this.active.size;
@@ -22,12 +30,15 @@ export class InFlightRequests {
     });
   }
 
-  track(response: Pick<ServerResponse, 'once'>): void {
-    const done = new Promise<void>((resolve) => {
-      response.once('close', () => resolve());
+  /** A Set entry and a listener per request, no promise: this runs for every callback. */
+  track(response: ClosingResponse): void {
+    this.active.add(response);
+    response.once('close', () => {
+      this.active.delete(response);
+      for (const [waiting, finished] of this.drains) {
+        if (waiting.delete(response) && waiting.size === 0) finished();
+      }
     });
-    this.active.add(done);
-    void done.then(() => this.active.delete(done));
   }
 
   /**
@@ -36,16 +47,17 @@ export class InFlightRequests {
    */
   async drain(graceMs: number): Promise<boolean> {
     if (this.active.size === 0) return true;
+    const waiting = new Set(this.active);
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-      timer.unref();
-    });
-    const finished = Promise.all([...this.active]).then(() => true as const);
     try {
-      return await Promise.race([finished, expired]);
+      return await new Promise<boolean>((resolve) => {
+        this.drains.set(waiting, () => resolve(true));
+        timer = setTimeout(() => resolve(false), graceMs);
+        timer.unref();
+      });
     } finally {
       clearTimeout(timer);
+      this.drains.delete(waiting);
     }
   }
 }

@@ -78,6 +78,37 @@ describe('RedisEventBus', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('puts a lone event into the stream as the text it came in, brackets of a batch off', async () => {
+    const prefix = redis.uniquePrefix();
+    const bus = new RedisEventBus({
+      url: redis.url,
+      keyPrefix: prefix,
+      dedupeTtlMs: 60_000,
+      maxDedupeIds: 1_000,
+    });
+    buses.push(bus);
+    const delivered: ReceivedEvent[] = [];
+    await bus.start((event) => delivered.push(event));
+    const asBatch = received();
+    const asObject = received();
+    const batchText = ` [ ${JSON.stringify(asBatch.cloudEvent, null, 1)} ]\n`;
+    const objectText = JSON.stringify(asObject.cloudEvent);
+    await bus.publish([{ ...asBatch, source: batchText }]);
+    await bus.publish([{ ...asObject, source: objectText }]);
+    const entries = (await redis.admin.xrange(`${prefix}events`, '-', '+')).map(
+      ([, fields]) => fields[1] as string,
+    );
+    expect(entries.map((payload) => JSON.parse(payload))).toEqual([
+      [asBatch.cloudEvent],
+      [asObject.cloudEvent],
+    ]);
+    expect(entries[1]).toBe(`[${objectText}]`);
+    expect(delivered.map((event) => event.metadata.id)).toEqual([
+      asBatch.metadata.id,
+      asObject.metadata.id,
+    ]);
+  });
+
   it('remembers at most maxDedupeIds ids, dropping the oldest first', async () => {
     const keyPrefix = redis.uniquePrefix();
     const { bus } = await startBus({ keyPrefix, maxDedupeIds: 3 });
