@@ -41,6 +41,12 @@ interface List {
   tail?: BacklogEntry;
 }
 
+/**
+ * Longest text an event came in that the backlog keeps as it is (ACS events are ~0.5–2 kB).
+ * Past it the event is serialised: an envelope with large extra fields must not be kept.
+ */
+const MAX_SOURCE_CHARS = 8_192;
+
 /** Offset of a list's [previous, next] pair in `BacklogEntry.links`. */
 type Links = 0 | 2 | 4 | 6;
 const ALL: Links = 0;
@@ -84,13 +90,14 @@ export class EventBacklog {
    */
   add(event: AnyCallEvent, source?: string): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    const keepsSource = source !== undefined && source.length <= MAX_SOURCE_CHARS;
     const now = this.now();
     this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
     const entry: BacklogEntry = {
       sequence: this.sequence++,
-      stored: source ?? store(event),
-      storedAsCloudEvent: source !== undefined,
+      stored: keepsSource ? source : store(event),
+      storedAsCloudEvent: keepsSource,
       expiresAt: now + this.ttlMs,
       kind: event.kind,
       call,

@@ -21,9 +21,6 @@ import type { OngoingEventHandler } from './ongoing-handler-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
 import type { AnyCallEvent, WaitOptions } from './waiter';
 
-/** Longest text of a lone event that the backlog keeps as it came (ACS events are ~0.5–2 kB). */
-const MAX_SOURCE_CHARS = 8_192;
-
 /** What `processEvents` did with a body. */
 export interface ProcessSummary {
   /** Events in the body. */
@@ -118,12 +115,8 @@ export class EventProcessorService
       typeof body === 'string' || body instanceof Uint8Array ? jsonTextOf(body) : undefined;
     const cloudEvents = readCloudEvents(text ?? body);
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
-    // The text of a lone event is what the backlog keeps of it, if it is of a usual size (an
-    // envelope with large extra fields would cost more memory than serialising the event).
-    const source =
-      text !== undefined && cloudEvents.length === 1 && text.length <= MAX_SOURCE_CHARS
-        ? text
-        : undefined;
+    // The text of a lone event can stand for it (in the backlog, on the Redis stream).
+    const source = cloudEvents.length === 1 ? text : undefined;
     const batch = cloudEvents.map((cloudEvent) =>
       this.toReceivedEvent(cloudEvent, text !== undefined, source),
     );

@@ -23,31 +23,28 @@ describe('RedisEventBus', () => {
     await redis?.close();
   });
 
+  /** A bus on a key prefix of its own, recording what it hands on. */
   async function startBus(options: Partial<RedisEventBusOptions> = {}) {
+    const delivered: ReceivedEvent[] = [];
     const ids: string[] = [];
-    const bus = new RedisEventBus({
-      url: redis.url,
-      keyPrefix: redis.uniquePrefix(),
-      dedupeTtlMs: 60_000,
-      maxDedupeIds: 1_000,
-      ...options,
-    });
-    buses.push(bus);
-    await bus.start((event) => ids.push(event.metadata.id));
-    return { bus, ids };
-  }
-
-  it('groups batches that arrive during a hand-over into one script run, dedupe included', async () => {
     const prefix = redis.uniquePrefix();
     const bus = new RedisEventBus({
       url: redis.url,
       keyPrefix: prefix,
       dedupeTtlMs: 60_000,
       maxDedupeIds: 1_000,
+      ...options,
     });
     buses.push(bus);
-    const ids: string[] = [];
-    await bus.start((event) => ids.push(event.metadata.id));
+    await bus.start((event) => {
+      delivered.push(event);
+      ids.push(event.metadata.id);
+    });
+    return { bus, ids, delivered, prefix };
+  }
+
+  it('groups batches that arrive during a hand-over into one script run, dedupe included', async () => {
+    const { bus, ids, prefix } = await startBus();
     const shared = received();
     // The first batch starts a hand-over; the 19 that follow in the same tick wait for it.
     const batches = [
@@ -79,16 +76,7 @@ describe('RedisEventBus', () => {
   });
 
   it('puts a lone event into the stream as the text it came in, brackets of a batch off', async () => {
-    const prefix = redis.uniquePrefix();
-    const bus = new RedisEventBus({
-      url: redis.url,
-      keyPrefix: prefix,
-      dedupeTtlMs: 60_000,
-      maxDedupeIds: 1_000,
-    });
-    buses.push(bus);
-    const delivered: ReceivedEvent[] = [];
-    await bus.start((event) => delivered.push(event));
+    const { bus, delivered, prefix } = await startBus();
     const asBatch = received();
     const asObject = received();
     const batchText = ` [ ${JSON.stringify(asBatch.cloudEvent, null, 1)} ]\n`;
@@ -110,8 +98,7 @@ describe('RedisEventBus', () => {
   });
 
   it('remembers at most maxDedupeIds ids, dropping the oldest first', async () => {
-    const keyPrefix = redis.uniquePrefix();
-    const { bus } = await startBus({ keyPrefix, maxDedupeIds: 3 });
+    const { bus, prefix: keyPrefix } = await startBus({ maxDedupeIds: 3 });
     const events = Array.from({ length: 5 }, () => received());
     for (const event of events) await bus.publish([event]);
     expect(await redis.admin.zcard(`${keyPrefix}seen`)).toBe(3);
@@ -121,12 +108,11 @@ describe('RedisEventBus', () => {
   });
 
   it('keeps the stream bounded by length and by age', async () => {
-    const keyPrefix = redis.uniquePrefix();
-    const { bus, ids } = await startBus({
-      keyPrefix,
-      maxStreamEntries: 10,
-      streamRetentionMs: 300,
-    });
+    const {
+      bus,
+      ids,
+      prefix: keyPrefix,
+    } = await startBus({ maxStreamEntries: 10, streamRetentionMs: 300 });
     for (let index = 0; index < 1_000; index++) await bus.publish([received()]);
     // Approximate trimming removes whole nodes (100 entries each by default).
     expect(await redis.admin.xlen(`${keyPrefix}events`)).toBeLessThan(300);
