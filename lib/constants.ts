@@ -12,6 +12,7 @@ export const DEFAULT_INCOMING_CALL_PATH = 'api/incomingCall';
 export const DEFAULT_TIMEOUT_MS = 240_000;
 export const DEFAULT_BACKLOG_TTL_MS = 5_000;
 export const DEFAULT_MAX_BACKLOG_EVENTS = 10_000;
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_DEDUPE_TTL_MS = 600_000;
 export const DEFAULT_MAX_DEDUPE_IDS = 100_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -118,6 +118,12 @@ export interface CallAutomationModuleOptions {
   backlogTtlMs?: number;
   /** Most events the backlog holds; past it the oldest goes first. @default 10000 */
   maxBacklogEvents?: number;
+  /**
+   * Most text the backlog holds, in characters of the events' JSON (about bytes for ACS's
+   * ASCII events); past it the oldest goes first. Keeps a flood of large events from filling
+   * the heap. @default 67108864 (64 Mi)
+   */
+  maxBacklogBytes?: number;
   /** How long a CloudEvent id is remembered to drop redeliveries. @default 600000 (ten minutes) */
   dedupeTtlMs?: number;
   /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. @default 100000 */

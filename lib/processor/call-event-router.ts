@@ -23,6 +23,8 @@ export interface CallEventRouterOptions {
   defaultTimeoutMs: number;
   backlogTtlMs: number;
   maxBacklogEvents: number;
+  /** Most characters of event text the backlog holds. @default unbounded */
+  maxBacklogBytes?: number;
   /** Runs one ongoing handler; the caller isolates its errors. */
   invokeOngoing: (
     handler: OngoingEventHandler,
@@ -52,7 +54,11 @@ export class CallEventRouter {
       options.defaultTimeoutMs,
       options.onOperationContextReuse,
     );
-    this.backlog = new EventBacklog(options.backlogTtlMs, options.maxBacklogEvents);
+    this.backlog = new EventBacklog(
+      options.backlogTtlMs,
+      options.maxBacklogEvents,
+      options.maxBacklogBytes,
+    );
     this.disconnected = new ExpiringMap(options.backlogTtlMs, options.maxBacklogEvents);
   }
 

@@ -23,6 +23,8 @@ interface BacklogEntry {
   /** `stored` is the CloudEvent's text as received (a CloudEvent or a 1-element batch). */
   readonly storedAsCloudEvent: boolean;
   readonly expiresAt: number;
+  /** What the entry counts against maxBytes: the length of its text. */
+  readonly size: number;
   /** Index keys, copied at arrival: handlers may change the event object itself. */
   readonly kind: string;
   readonly call: string | undefined;
@@ -61,7 +63,9 @@ const BY_KIND: Links = 6;
  * - Indexed by call, operationContext and kind, so a new filter waiter reads only its list.
  * - Oldest matching event first; an entry goes to one waiter only.
  * - One timer for the whole backlog (armed for the oldest entry), plus expiry checked on use.
- * - At most `maxEntries`: past that the oldest entry is dropped (and counted in `evicted`).
+ * - At most `maxEntries`, and at most `maxCharacters` of event text: past either the oldest
+ *   entry is dropped (and counted in `evicted`); an event larger than the whole text bound is
+ *   not kept at all.
  */
 export class EventBacklog {
   /** Arrival order is expiry order. */
@@ -72,16 +76,23 @@ export class EventBacklog {
   private readonly timer = new SweepTimer(() => this.expire());
   private sequence = 0;
   private count = 0;
+  private characters = 0;
   evicted = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
+    private readonly maxCharacters = Number.POSITIVE_INFINITY,
     private readonly now: () => number = Date.now,
   ) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /** Characters of event text held (what maxBacklogBytes bounds). */
+  get textSize(): number {
+    return this.characters;
   }
 
   /**
@@ -94,11 +105,19 @@ export class EventBacklog {
     const now = this.now();
     this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
+    const stored = keepsSource ? source : store(event);
+    // An event kept as an object (not writable as JSON) counts as the bound allows one.
+    const size = typeof stored === 'string' ? stored.length : 0;
+    if (size > this.maxCharacters) {
+      this.evicted++;
+      return;
+    }
     const entry: BacklogEntry = {
       sequence: this.sequence++,
-      stored: keepsSource ? source : store(event),
+      stored,
       storedAsCloudEvent: keepsSource,
       expiresAt: now + this.ttlMs,
+      size,
       kind: event.kind,
       call,
       operationContext: operationContextOf(event),
@@ -121,7 +140,8 @@ export class EventBacklog {
     }
     append(listOf(this.byKind, entry.kind), entry, BY_KIND);
     this.count++;
-    while (this.count > this.maxEntries) {
+    this.characters += size;
+    while (this.count > this.maxEntries || this.characters > this.maxCharacters) {
       this.delete(this.all.head as BacklogEntry);
       this.evicted++;
     }
@@ -196,6 +216,7 @@ export class EventBacklog {
     if (entry.removed) return;
     entry.removed = true;
     this.count--;
+    this.characters -= entry.size;
     unlink(this.all, entry, ALL);
     if (entry.call !== undefined) unlinkFrom(this.byCall, entry.call, entry, BY_CALL);
     if (entry.operationContext !== undefined) {

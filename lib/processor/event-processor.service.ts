@@ -62,6 +62,7 @@ export class EventProcessorService
       defaultTimeoutMs: options.defaultTimeoutMs,
       backlogTtlMs: options.backlogTtlMs,
       maxBacklogEvents: options.maxBacklogEvents,
+      maxBacklogBytes: options.maxBacklogBytes,
       invokeOngoing: (handler, event, metadata) =>
         this.runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
           handler(event, metadata),

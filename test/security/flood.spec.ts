@@ -122,3 +122,44 @@ describe('floods keep memory bounded (default bounds)', () => {
     expect(retained.unclaimed).toBeLessThan(40);
   });
 });
+
+describe('a flood of large unclaimed events keeps the backlog within maxBacklogBytes', () => {
+  const bound = 8 * 2 ** 20;
+  let processor: EventProcessorService;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    @Module({ imports: [CallAutomationModule.forRoot({ maxBacklogBytes: bound })] })
+    class LargeFloodModule {}
+    const app = await NestFactory.createApplicationContext(LargeFloodModule, { logger: false });
+    processor = app.get(EventProcessorService);
+    close = () => app.close();
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  it('holds at most the bound of text (100 events of 512 KiB, each posted alone)', async () => {
+    const padding = 'x'.repeat(512 * 1024);
+    const before = heapMiB();
+    for (let index = 0; index < 100; index++) {
+      const [event] = batch(3_000_000 + index, 1, 'PlayStarted', (i) => `large-${i}`);
+      await processor.processEvents(
+        JSON.stringify([{ ...event, data: { ...event?.data, padding } }]),
+      );
+    }
+    const after = heapMiB();
+    const { backlog } = processor.router;
+    expect(backlog.textSize).toBeLessThanOrEqual(bound);
+    expect(backlog.size).toBeGreaterThanOrEqual(10);
+    expect(backlog.size).toBeLessThanOrEqual(16);
+    // Unbounded, the backlog would keep all 100 (50 MiB); bounded it keeps 8 MiB.
+    expect(after - before).toBeLessThan(20);
+    await expect(
+      processor.waitForEvent({ callConnectionId: 'large-3000099' }, { timeoutMs: 50 }),
+    ).resolves.toMatchObject({ kind: 'PlayStarted', padding });
+    console.log(
+      `[flood] 100 unclaimed events of 512 KiB: heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), backlog ${backlog.size} events, ${(backlog.textSize / 2 ** 20).toFixed(1)} Mi characters`,
+    );
+  }, 60_000);
+});

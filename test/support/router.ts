@@ -15,6 +15,7 @@ export function createRouter(
     defaultTimeoutMs: number;
     backlogTtlMs: number;
     maxBacklogEvents: number;
+    maxBacklogBytes: number;
   }> = {},
 ): RouterUnderTest {
   const handlerErrors: unknown[] = [];
@@ -22,6 +23,7 @@ export function createRouter(
     defaultTimeoutMs: options.defaultTimeoutMs ?? 1_000,
     backlogTtlMs: options.backlogTtlMs ?? 5_000,
     maxBacklogEvents: options.maxBacklogEvents ?? 10_000,
+    maxBacklogBytes: options.maxBacklogBytes,
     invokeOngoing: (handler: OngoingEventHandler, event, metadata) => {
       try {
         handler(event, metadata);

@@ -147,6 +147,28 @@ describe('the backlog', () => {
     expect(router.backlog.evicted).toBe(2);
     await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 2 });
   });
+
+  it('holds at most maxBacklogBytes of event text, dropping the oldest', async () => {
+    const { router, deliver } = createRouter({ maxBacklogBytes: 1_000 });
+    const padding = 'x'.repeat(300);
+    for (let index = 0; index < 5; index++) {
+      deliver('Tone', { callConnectionId: 'c1', index, padding });
+    }
+    expect(router.backlog.size).toBe(2); // each event's JSON is a little over 300 characters
+    expect(router.backlog.textSize).toBeLessThanOrEqual(1_000);
+    expect(router.backlog.evicted).toBe(3);
+    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 3 });
+    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 4 });
+    expect(router.backlog.textSize).toBe(0);
+  });
+
+  it('does not keep an event larger than maxBacklogBytes, and keeps the others', () => {
+    const { router, deliver } = createRouter({ maxBacklogBytes: 1_000 });
+    deliver('Tone', { callConnectionId: 'c1', index: 0 });
+    deliver('Tone', { callConnectionId: 'c1', index: 1, padding: 'x'.repeat(2_000) });
+    expect(router.backlog.size).toBe(1);
+    expect(router.backlog.evicted).toBe(1);
+  });
 });
 
 describe('timeouts, aborts and bad input', () => {
