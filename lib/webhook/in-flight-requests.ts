@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { pathOf } from './webhook-body';
+import { pathOf, webhookRouteMatcher } from './webhook-body';
 
 /** What tracking needs of a response: its 'close' event, once. */
 export interface ClosingResponse {
@@ -22,11 +22,9 @@ export class InFlightRequests {
 
   /** Counts POSTs to the given routes on this server (listener put before the framework's). */
   watch(server: Pick<Server, 'prependListener'>, routePaths: readonly string[]): void {
-    const suffixes = routePaths.map((path) => `/${path}`);
+    const isWebhookRoute = webhookRouteMatcher(routePaths);
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (request.method !== 'POST') return;
-      const path = pathOf(request.url).replace(/\/+$/, '');
-      if (suffixes.some((suffix) => path.endsWith(suffix))) this.track(response);
+      if (request.method === 'POST' && isWebhookRoute(pathOf(request.url))) this.track(response);
     });
   }
 

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { installExpressBodyGate } from './express-body-gate';
-import { SENT_CONTENT_TYPE, type WebhookRequest } from './webhook-body';
+import { SENT_CONTENT_TYPE, type WebhookRequest, webhookRouteMatcher } from './webhook-body';
 import { WebhookRequestHandler } from './webhook-request.handler';
 
 /**
@@ -77,11 +77,10 @@ export class WebhookAdapterConfigurer implements OnModuleInit {
 
   private configureFastify(fastify: FastifyLike, paths: string[], maxBodyBytes: number): void {
     const contentType = `${WEBHOOK_CONTENT_TYPE}-${++registrations}`;
-    const suffixes = paths.map((path) => `/${path}`);
-    const isWebhookRoute = (url: string | undefined) =>
-      url !== undefined && suffixes.some((suffix) => url.replace(/\/+$/, '').endsWith(suffix));
+    const isWebhookRoute = webhookRouteMatcher(paths);
     fastify.addHook('onRequest', (request, _reply, done) => {
-      if (request.method === 'POST' && isWebhookRoute(request.routeOptions?.url)) {
+      const route = request.routeOptions?.url;
+      if (request.method === 'POST' && route !== undefined && isWebhookRoute(route)) {
         request[SENT_CONTENT_TYPE] = { value: request.headers['content-type'] };
         request.headers['content-type'] = contentType;
       }

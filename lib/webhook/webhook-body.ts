@@ -37,6 +37,18 @@ export function isJsonContentType(header: string | undefined): boolean {
   return JSON_TYPE.test((end === -1 ? header : header.slice(0, end)).trim().toLowerCase());
 }
 
+/**
+ * Tells whether a path (no query string) ends in one of these route paths, trailing slashes
+ * ignored: how the webhook's adapter hooks recognise its routes under any global prefix.
+ */
+export function webhookRouteMatcher(routePaths: readonly string[]): (path: string) => boolean {
+  const suffixes = routePaths.map((path) => `/${path}`);
+  return (path) => {
+    const trimmed = path.replace(/\/+$/, '');
+    return suffixes.some((suffix) => trimmed.endsWith(suffix));
+  };
+}
+
 /** The request target (path and query) as the client sent it. */
 export function requestTarget(request: WebhookRequest): string | undefined {
   return request.raw?.url ?? request.originalUrl ?? request.url;

@@ -7,18 +7,15 @@ import { type ErrorBody, KindRecorder, useJwksServerAndApp } from './support';
 describe.each(ADAPTERS)('verified callbacks (auth) on %s', (adapter) => {
   const env = useJwksServerAndApp();
 
-  const start = async (auth: Record<string, unknown> = {}) => {
+  /** The app with `auth` for the test JWKS server (its issuer and key set), plus `auth`. */
+  const start = async (
+    auth: Record<string, unknown> = {},
+    keys: Record<string, unknown> = { issuer: env.jwks.issuer, jwksUri: env.jwks.jwksUri },
+  ) => {
     env.test = await startApp({
       adapter,
       providers: [KindRecorder],
-      options: {
-        auth: {
-          audience: env.jwks.audience,
-          issuer: env.jwks.issuer,
-          jwksUri: env.jwks.jwksUri,
-          ...auth,
-        },
-      },
+      options: { auth: { audience: env.jwks.audience, ...keys, ...auth } },
     });
     return env.test.app.get(KindRecorder);
   };
@@ -141,16 +138,7 @@ describe.each(ADAPTERS)('verified callbacks (auth) on %s', (adapter) => {
   });
 
   it('takes the keys and the issuer from an OpenID configuration', async () => {
-    env.test = await startApp({
-      adapter,
-      providers: [KindRecorder],
-      options: {
-        auth: {
-          audience: env.jwks.audience,
-          openIdConfigurationUri: env.jwks.openIdConfigurationUri,
-        },
-      },
-    });
+    await start({}, { openIdConfigurationUri: env.jwks.openIdConfigurationUri });
     expect((await postWithToken(await env.jwks.sign())).status).toBe(200);
     const wrongIssuer = await postWithToken(await env.jwks.sign({ issuer: 'https://elsewhere' }));
     expect(wrongIssuer.status).toBe(401);
