@@ -7,14 +7,15 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS, EVENT_EMITTER_PREFIX } from '../constants';
+import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from '../constants';
 import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
-import type { CallEvent, CallEventMetadata, CallEventOfKind } from '../events/call-event.types';
+import type { CallEvent, CallEventOfKind } from '../events/call-event.types';
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
 import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
+import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
 import { CallEventRouter } from './call-event-router';
 import { IsolatedHandlerRunner } from './isolated-handler-runner';
 import type { OngoingEventHandler } from './ongoing-handler-registry';
@@ -33,11 +34,6 @@ export interface ProcessSummary {
 
 type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | readonly K[] };
 
-/** Minimal view of `EventEmitter2`, so `@nestjs/event-emitter` stays optional. */
-interface Emitter {
-  emit(event: string, ...values: unknown[]): boolean;
-}
-
 /**
  * The event processor: correlates every callback with its call and operation, lets code
  * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
@@ -50,7 +46,7 @@ export class EventProcessorService
   private readonly runner = new IsolatedHandlerRunner(this.logger);
   /** The matching engine of this replica (exposed for diagnostics and benchmarks). */
   readonly router: CallEventRouter;
-  private emitter: Emitter | undefined;
+  private readonly dispatcher: CallEventDispatcher;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
@@ -74,6 +70,7 @@ export class EventProcessorService
           }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
         ),
     });
+    this.dispatcher = new CallEventDispatcher(this.router, handlers, this.runner);
   }
 
   async onModuleInit(): Promise<void> {
@@ -84,10 +81,8 @@ export class EventProcessorService
       );
     }
     this.handlers.discover();
-    this.emitter = await this.findEventEmitter();
-    await this.bus.start((received) =>
-      this.router.deliver(received.event, received.metadata, received.source),
-    );
+    await this.dispatcher.connectEventEmitter(this.moduleRef, this.options.emitToEventEmitter);
+    await this.bus.start(this.dispatcher);
   }
 
   /** Pending waits end now, with an error that says the application is shutting down. */
@@ -125,13 +120,6 @@ export class EventProcessorService
     const fresh = Array.isArray(published) ? published : await published;
     let dispatched = 0;
     for (const isNew of fresh) if (isNew) dispatched++;
-    if (dispatched > 0 && (this.emitter !== undefined || this.handlers.hasHandlers)) {
-      const accepted = batch.filter((_, index) => fresh[index]);
-      // After the answer: handlers never delay it, even with synchronous work.
-      this.runner.defer(() => {
-        for (const received of accepted) this.runDecoratedHandlers(received);
-      });
-    }
     return { received: batch.length, dispatched, duplicates: batch.length - dispatched };
   }
 
@@ -225,32 +213,6 @@ export class EventProcessorService
     }
     return { event, metadata, cloudEvent, source };
   }
-
-  /** `@OnCallEvent` handlers and `@OnEvent('call-automation.<Kind>')`: once per cluster. */
-  private runDecoratedHandlers({ event, metadata }: ReceivedEvent): void {
-    const handlers = this.handlers.handlersFor(event.kind);
-    const subject = describeEvent(event, metadata);
-    for (const handler of handlers) {
-      this.runner.run(handler.name, subject, () => handler.invoke(event, metadata));
-    }
-    const emitter = this.emitter;
-    if (emitter) {
-      this.runner.run('EventEmitter2', subject, () =>
-        emitter.emit(EVENT_EMITTER_PREFIX + event.kind, event, metadata),
-      );
-    }
-  }
-
-  /** `EventEmitter2` when `EventEmitterModule` is imported and the bridge is on. */
-  private async findEventEmitter(): Promise<Emitter | undefined> {
-    if (!this.options.emitToEventEmitter) return undefined;
-    try {
-      const { EventEmitter2 } = await import('@nestjs/event-emitter');
-      return this.moduleRef.get(EventEmitter2, { strict: false });
-    } catch {
-      return undefined; // not installed, or EventEmitterModule not imported
-    }
-  }
 }
 
 function checkKinds(
@@ -268,11 +230,4 @@ function checkKinds(
     );
   }
   return kinds;
-}
-
-/** `PlayCompleted 4f0c... of call c1`: how logs name an event (never its data). */
-export function describeEvent(event: AnyCallEvent, metadata: CallEventMetadata): string {
-  const call =
-    typeof event.callConnectionId === 'string' ? ` of call ${event.callConnectionId}` : '';
-  return `${event.kind} ${metadata.id}${call}`;
 }

@@ -15,12 +15,31 @@ export interface ReceivedEvent {
 }
 
 /**
- * Carries accepted events to every replica's matching engine. In-process: a direct call.
- * With Redis: a stream that every replica reads from its last position.
+ * Where a bus hands accepted events, in the two scopes of a cluster (see CallEventDispatcher).
+ * In-process both run on this replica; with Redis, `deliver` runs on every replica and
+ * `runHandlers` on one.
+ */
+export interface CallEventSink {
+  /**
+   * Every accepted event of the cluster, once on every replica: waiters, operations, ongoing
+   * handlers, the backlog, CallDisconnected clean-up. Synchronous and cheap.
+   */
+  deliver(received: ReceivedEvent): void;
+  /**
+   * Every accepted event, once in the cluster: `@OnCallEvent` handlers and the event-emitter
+   * bridge. Must not throw and must not delay the caller (the sink defers the work).
+   */
+  runHandlers(received: ReceivedEvent): void;
+}
+
+/**
+ * Carries accepted events to every replica's matching engine and to one replica's handlers.
+ * In-process: a direct call. With Redis: a stream that every replica reads from its last
+ * position.
  */
 export interface CallEventBus {
-  /** Connects; from now on `deliver` gets every event of the cluster, once, on this replica. */
-  start(deliver: (received: ReceivedEvent) => void): Promise<void>;
+  /** Connects; from now on the sink gets every accepted event of the cluster. */
+  start(sink: CallEventSink): Promise<void>;
   /**
    * Drops duplicates (across the cluster) and hands the rest over durably. Resolves with one
    * flag per event: true when it was new, false for a duplicate. Rejects when the hand-over

@@ -1,33 +1,45 @@
 import { SeenEventIds } from '../processor/seen-event-ids';
-import type { CallEventBus, ReceivedEvent } from './call-event-bus.interface';
+import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
 
-/** The bus of a single replica: de-duplicates in memory and delivers at once. */
+/**
+ * The bus of a single replica: de-duplicates in memory, delivers at once and runs the handlers
+ * here (this replica is the whole cluster).
+ */
 export class InProcessEventBus implements CallEventBus {
   readonly seen: SeenEventIds;
-  private deliver: ((received: ReceivedEvent) => void) | undefined;
+  private sink: CallEventSink | undefined;
   private readonly early: ReceivedEvent[] = [];
 
   constructor(dedupeTtlMs: number, maxDedupeIds: number) {
     this.seen = new SeenEventIds(dedupeTtlMs, maxDedupeIds);
   }
 
-  async start(deliver: (received: ReceivedEvent) => void): Promise<void> {
-    this.deliver = deliver;
+  async start(sink: CallEventSink): Promise<void> {
+    this.sink = sink;
     // Events processed before start-up (from another module's onModuleInit) are not lost.
-    for (const received of this.early.splice(0)) deliver(received);
+    const early = this.early.splice(0);
+    for (const received of early) sink.deliver(received);
+    for (const received of early) sink.runHandlers(received);
   }
 
   publish(events: readonly ReceivedEvent[]): boolean[] {
-    return events.map((received) => {
+    const fresh = events.map((received) => {
       if (!this.seen.add(received.metadata.id)) return false;
-      if (this.deliver) this.deliver(received);
+      if (this.sink) this.sink.deliver(received);
       else this.early.push(received);
       return true;
     });
+    const sink = this.sink;
+    if (sink) {
+      for (let index = 0; index < events.length; index++) {
+        if (fresh[index]) sink.runHandlers(events[index] as ReceivedEvent);
+      }
+    }
+    return fresh;
   }
 
   async close(): Promise<void> {
-    this.deliver = undefined;
+    this.sink = undefined;
     this.seen.clear();
   }
 }

@@ -3,7 +3,7 @@ import type { RedisOptions } from 'ioredis';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import type { CloudEvent } from '../events/cloud-event';
 import { metadataOf, toCallEvent } from '../events/to-call-event';
-import type { CallEventBus, ReceivedEvent } from './call-event-bus.interface';
+import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
 import { type IoredisImporter, loadIoredis } from './load-ioredis';
 import { RedisConnectionMonitor } from './redis-connection-monitor';
 import { runPublishScript } from './redis-publish.script';
@@ -65,7 +65,9 @@ export class RedisEventBus implements CallEventBus {
   private readonly streamKey: string;
   private readonly seenKey: string;
   private connecting: Promise<Connections> | undefined;
-  private deliver: ((received: ReceivedEvent) => void) | undefined;
+  private sink: CallEventSink | undefined;
+  /** Events handed over before start(): their handlers run once the sink is known. */
+  private readonly earlyHandlerRuns: ReceivedEvent[] = [];
   private closed = false;
   private readonly queued: QueuedPublish[] = [];
   private flushing = false;
@@ -80,10 +82,11 @@ export class RedisEventBus implements CallEventBus {
   }
 
   /** Connects (start-up fails when Redis cannot be reached) and starts reading the stream. */
-  async start(deliver: (received: ReceivedEvent) => void): Promise<void> {
+  async start(sink: CallEventSink): Promise<void> {
     const { reader } = await this.connect();
     if (this.closed) return;
-    this.deliver = deliver;
+    this.sink = sink;
+    for (const received of this.earlyHandlerRuns.splice(0)) sink.runHandlers(received);
     reader.start();
   }
 
@@ -175,15 +178,21 @@ export class RedisEventBus implements CallEventBus {
         `Redis did not take the events (${(error as Error).message}).`,
       );
     }
-    const deliver = this.deliver;
-    if (
-      result.entryId !== undefined &&
-      deliver !== undefined &&
-      reader.claim(result.previousId, result.entryId)
-    ) {
+    const sink = this.sink;
+    if (sink === undefined) {
       for (let index = 0; index < events.length; index++) {
-        if (result.fresh[index]) this.handOn(deliver, events[index] as ReceivedEvent);
+        if (result.fresh[index]) this.earlyHandlerRuns.push(events[index] as ReceivedEvent);
       }
+      return result.fresh;
+    }
+    if (result.entryId !== undefined && reader.claim(result.previousId, result.entryId)) {
+      for (let index = 0; index < events.length; index++) {
+        if (result.fresh[index]) this.handOn(sink, events[index] as ReceivedEvent);
+      }
+    }
+    // Handlers run once per cluster: on the replica that handed the event over.
+    for (let index = 0; index < events.length; index++) {
+      if (result.fresh[index]) sink.runHandlers(events[index] as ReceivedEvent);
     }
     return result.fresh;
   }
@@ -192,7 +201,7 @@ export class RedisEventBus implements CallEventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.deliver = undefined;
+    this.sink = undefined;
     const connections = await this.connecting?.catch(() => undefined);
     if (connections === undefined) return;
     const reading = connections.reader.stop();
@@ -283,8 +292,8 @@ export class RedisEventBus implements CallEventBus {
 
   /** An entry of the stream, added by any replica: re-parsed and handed on. */
   private handOnEntry(entry: StreamEntry): void {
-    const deliver = this.deliver;
-    if (deliver === undefined) return;
+    const sink = this.sink;
+    if (sink === undefined) return;
     let cloudEvents: CloudEvent[];
     try {
       cloudEvents = JSON.parse(entry.payload) as CloudEvent[];
@@ -299,13 +308,13 @@ export class RedisEventBus implements CallEventBus {
     for (const cloudEvent of cloudEvents) {
       // Parsed from the stream just now: the event may be its own data (no copy).
       const { event } = toCallEvent(cloudEvent, true);
-      this.handOn(deliver, { event, metadata: metadataOf(cloudEvent), cloudEvent, source });
+      this.handOn(sink, { event, metadata: metadataOf(cloudEvent), cloudEvent, source });
     }
   }
 
-  private handOn(deliver: (received: ReceivedEvent) => void, received: ReceivedEvent): void {
+  private handOn(sink: CallEventSink, received: ReceivedEvent): void {
     try {
-      deliver(received);
+      sink.deliver(received);
     } catch (error) {
       this.logger.error(
         `Delivering ${received.event.kind} ${received.metadata.id} failed: ${(error as Error).message}`,

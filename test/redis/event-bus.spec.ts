@@ -27,7 +27,7 @@ describe('RedisEventBus', () => {
   async function startBus(options: Partial<RedisEventBusOptions> = {}) {
     const delivered: ReceivedEvent[] = [];
     const ids: string[] = [];
-    const prefix = redis.uniquePrefix();
+    const prefix = options.keyPrefix ?? redis.uniquePrefix();
     const bus = new RedisEventBus({
       url: redis.url,
       keyPrefix: prefix,
@@ -36,11 +36,17 @@ describe('RedisEventBus', () => {
       ...options,
     });
     buses.push(bus);
-    await bus.start((event) => {
-      delivered.push(event);
-      ids.push(event.metadata.id);
+    const handled: string[] = [];
+    await bus.start({
+      deliver(event) {
+        delivered.push(event);
+        ids.push(event.metadata.id);
+      },
+      runHandlers(event) {
+        handled.push(event.metadata.id);
+      },
     });
-    return { bus, ids, delivered, prefix };
+    return { bus, ids, delivered, handled, prefix };
   }
 
   it('groups batches that arrive during a hand-over into one script run, dedupe included', async () => {
@@ -73,6 +79,21 @@ describe('RedisEventBus', () => {
     await bus.publish([received()]);
     expect(ids).toHaveLength(3);
     expect(new Set(ids).size).toBe(3);
+  });
+
+  it('delivers every event on every replica and runs its handlers on one', async () => {
+    const a = await startBus();
+    const b = await startBus({ keyPrefix: a.prefix });
+    const first = received();
+    const second = received();
+    await a.bus.publish([first]);
+    await b.bus.publish([second, received(first.metadata.id)]);
+    const both = [first.metadata.id, second.metadata.id];
+    await waitFor(() => a.ids.length === 2 && b.ids.length === 2);
+    expect(a.ids).toEqual(both);
+    expect(b.ids).toEqual(both);
+    expect(a.handled).toEqual([first.metadata.id]);
+    expect(b.handled).toEqual([second.metadata.id]);
   });
 
   it('puts a lone event into the stream as the text it came in, brackets of a batch off', async () => {

@@ -1,0 +1,76 @@
+import type { ModuleRef } from '@nestjs/core';
+import { EVENT_EMITTER_PREFIX } from '../constants';
+import type { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
+import type { CallEventMetadata } from '../events/call-event.types';
+import type { CallEventSink, ReceivedEvent } from '../transport/call-event-bus.interface';
+import type { CallEventRouter } from './call-event-router';
+import type { IsolatedHandlerRunner } from './isolated-handler-runner';
+import type { AnyCallEvent } from './waiter';
+
+/** Minimal view of `EventEmitter2`, so `@nestjs/event-emitter` stays optional. */
+interface Emitter {
+  emit(event: string, ...values: unknown[]): boolean;
+}
+
+/**
+ * The one place where an accepted event meets the app's code. The bus calls it in two scopes:
+ *
+ * | scope                  | what runs                                                        |
+ * |------------------------|------------------------------------------------------------------|
+ * | `deliver`: every replica | waiters, operations, ongoing handlers, backlog, CallDisconnected clean-up (the router) |
+ * | `runHandlers`: once per cluster | `@OnCallEvent` handlers and the `@nestjs/event-emitter` bridge |
+ *
+ * Handlers run after the current turn (after the webhook's answer) and never delay it.
+ */
+export class CallEventDispatcher implements CallEventSink {
+  private emitter: Emitter | undefined;
+
+  constructor(
+    private readonly router: CallEventRouter,
+    private readonly handlers: CallEventHandlersExplorer,
+    private readonly runner: IsolatedHandlerRunner,
+  ) {}
+
+  /** Looks up `EventEmitter2` once, when the bridge is on and `EventEmitterModule` is imported. */
+  async connectEventEmitter(moduleRef: ModuleRef, enabled: boolean): Promise<void> {
+    this.emitter = enabled ? await findEventEmitter(moduleRef) : undefined;
+  }
+
+  deliver(received: ReceivedEvent): void {
+    this.router.deliver(received.event, received.metadata, received.source);
+  }
+
+  runHandlers(received: ReceivedEvent): void {
+    if (this.emitter === undefined && !this.handlers.hasHandlers) return;
+    this.runner.defer(() => this.runHandlersNow(received));
+  }
+
+  private runHandlersNow({ event, metadata }: ReceivedEvent): void {
+    const subject = describeEvent(event, metadata);
+    for (const handler of this.handlers.handlersFor(event.kind)) {
+      this.runner.run(handler.name, subject, () => handler.invoke(event, metadata));
+    }
+    const emitter = this.emitter;
+    if (emitter) {
+      this.runner.run('EventEmitter2', subject, () =>
+        emitter.emit(EVENT_EMITTER_PREFIX + event.kind, event, metadata),
+      );
+    }
+  }
+}
+
+async function findEventEmitter(moduleRef: ModuleRef): Promise<Emitter | undefined> {
+  try {
+    const { EventEmitter2 } = await import('@nestjs/event-emitter');
+    return moduleRef.get(EventEmitter2, { strict: false });
+  } catch {
+    return undefined; // not installed, or EventEmitterModule not imported
+  }
+}
+
+/** `PlayCompleted 4f0c... of call c1`: how logs name an event (never its data). */
+export function describeEvent(event: AnyCallEvent, metadata: CallEventMetadata): string {
+  const call =
+    typeof event.callConnectionId === 'string' ? ` of call ${event.callConnectionId}` : '';
+  return `${event.kind} ${metadata.id}${call}`;
+}
