@@ -66,7 +66,7 @@ async function ours(pending: number): Promise<Subject> {
     process: async (body) => (await processor.processEvents(body)).received,
     close: () => app.close(),
     check: () => {
-      if (processor.router.waiters.size !== pending)
+      if (processor.snapshot().pendingWaiters !== pending)
         throw new Error('waiters were settled: the benchmark is wrong');
     },
   };

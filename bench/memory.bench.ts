@@ -69,9 +69,9 @@ async function main(): Promise<void> {
   await feed(processor, events);
   const live = heap();
   const state = {
-    waiters: processor.router.waiters.size,
-    operations: processor.router.operations.size,
-    backlog: processor.router.backlog.size,
+    waiters: processor.snapshot().pendingWaiters,
+    operations: processor.snapshot().pendingOperations,
+    backlog: processor.snapshot().backlogEvents,
   };
 
   await feed(
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     await processor.processEvents(flood);
   }
   const afterFlood = heap();
-  const backlogAfterFlood = processor.router.backlog.size;
+  const backlogAfterFlood = processor.snapshot().backlogEvents;
   await app.close();
 
   const rows: Row[] = [

@@ -19,6 +19,24 @@ import { WaiterRegistry } from './waiter-registry';
 
 const NONE: readonly never[] = [];
 
+/** Counts of what one replica's processor holds at a moment (see EventProcessorService.snapshot). */
+export interface ProcessorSnapshot {
+  /** `waitForEvent` calls still waiting. */
+  readonly pendingWaiters: number;
+  /** Awaitable operations whose outcome event has not come yet. */
+  readonly pendingOperations: number;
+  /** Calls with at least one ongoing handler attached. */
+  readonly callsWithOngoingHandlers: number;
+  /** Unclaimed events kept for late waiters. */
+  readonly backlogEvents: number;
+  /** Characters of event text the backlog holds (bounded by maxBacklogBytes). */
+  readonly backlogCharacters: number;
+  /** Events dropped from the backlog (or never kept) because of its bounds, since start. */
+  readonly backlogEvicted: number;
+  /** Calls whose CallDisconnected this replica still remembers. */
+  readonly recentlyDisconnectedCalls: number;
+}
+
 export interface CallEventRouterOptions {
   defaultTimeoutMs: number;
   backlogTtlMs: number;
@@ -64,6 +82,19 @@ export class CallEventRouter {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** What this replica holds now, for diagnostics and tests (a copy, read-only). */
+  snapshot(): ProcessorSnapshot {
+    return {
+      pendingWaiters: this.waiters.size,
+      pendingOperations: this.operations.size,
+      callsWithOngoingHandlers: this.ongoing.callCount,
+      backlogEvents: this.backlog.size,
+      backlogCharacters: this.backlog.textSize,
+      backlogEvicted: this.backlog.evicted,
+      recentlyDisconnectedCalls: this.disconnected.size,
+    };
   }
 
   /**

@@ -16,7 +16,7 @@ import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
-import { CallEventRouter } from './call-event-router';
+import { CallEventRouter, type ProcessorSnapshot } from './call-event-router';
 import { IsolatedHandlerRunner } from './isolated-handler-runner';
 import type { OngoingEventHandler } from './ongoing-handler-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
@@ -183,6 +183,14 @@ export class EventProcessorService
   /** Tells a pending operation which call it belongs to, once the service has said. */
   bindOperationToCall(operation: PendingOperation, callConnectionId: string): void {
     this.router.bindOperationToCall(operation, callConnectionId);
+  }
+
+  /**
+   * What this replica holds now (pending waiters and operations, ongoing handlers, backlog):
+   * counts for diagnostics, health checks and tests. A copy: changing it changes nothing.
+   */
+  snapshot(): ProcessorSnapshot {
+    return this.router.snapshot();
   }
 
   /**

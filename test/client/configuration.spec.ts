@@ -196,7 +196,7 @@ describe('CallAutomationService configuration, end to end', () => {
       await expect(calls.answerCall('context')).rejects.toThrow(/connectionString/);
       expect(() => calls.getCallMedia('call-1')).toThrow(/connectionString/);
       expect(() => calls.client).toThrow(CallAutomationConfigurationError);
-      expect(moduleRef.get(EventProcessorService).router.operations.size).toBe(0);
+      expect(moduleRef.get(EventProcessorService).snapshot().pendingOperations).toBe(0);
     } finally {
       await moduleRef.close();
     }

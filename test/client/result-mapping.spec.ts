@@ -181,7 +181,7 @@ describe('EventResult: what a success, a failure and a disconnect produce', () =
       cloudEvent('PlayCompleted', { callConnectionId: 'c2', operationContext: context }),
     ]);
     await expect(play.waitForEventProcessor({ timeoutMs: 10 })).rejects.toThrow(/Timed out/);
-    expect(processor.router.operations.size).toBe(1);
+    expect(processor.snapshot().pendingOperations).toBe(1);
   });
 
   it('a disconnect: { isSuccess: false, failureResult: CallDisconnected }, and success for hangUp', async () => {
@@ -196,13 +196,13 @@ describe('EventResult: what a success, a failure and a disconnect produce', () =
       isSuccess: true,
       successResult: expect.objectContaining({ kind: 'CallDisconnected', callConnectionId: 'c1' }),
     });
-    expect(processor.router.operations.size).toBe(0);
+    expect(processor.snapshot().pendingOperations).toBe(0);
   });
 
   it('an operation with no success event: { isSuccess: true } once accepted', async () => {
     const hold = await calls.getCallMedia('c1').hold({ communicationUserId: '8:acs:u' });
     expect(await hold.waitForEventProcessor({ timeoutMs: 10 })).toStrictEqual({ isSuccess: true });
-    expect(processor.router.operations.size).toBe(0);
+    expect(processor.snapshot().pendingOperations).toBe(0);
   });
 
   it('createCall: matched by context before the answer names the call, then by call and context', async () => {

@@ -68,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Client
       processor,
       callbackUri,
       incomingCallUrl: test.url('api/incomingCall'),
-      pendingOperations: () => processor.router.operations.size,
+      pendingOperations: () => processor.snapshot().pendingOperations,
       close: async () => {
         await test.close();
         await emulator.stop();

@@ -76,13 +76,13 @@ describe('Scale-out over Redis', () => {
     try {
       const early = cloudEvent('RecognizeCompleted', { callConnectionId: 'call-2' });
       expect((await b.post('api/callbacks', [early])).status).toBe(200);
-      await waitFor(() => a.processor.router.backlog.size === 1, "the event in A's backlog");
+      await waitFor(() => a.processor.snapshot().backlogEvents === 1, "the event in A's backlog");
       const event = await a.processor.waitForEvent({
         callConnectionId: 'call-2',
         kind: 'RecognizeCompleted',
       });
       expect(event.kind).toBe('RecognizeCompleted');
-      expect(a.processor.router.backlog.size).toBe(0);
+      expect(a.processor.snapshot().backlogEvents).toBe(0);
     } finally {
       await closeAll([a, b]);
     }
@@ -101,7 +101,10 @@ describe('Scale-out over Redis', () => {
       expect(summaries.reduce((sum, summary) => sum + summary.duplicates, 0)).toBe(2);
       // Every replica sees the event once (a later waiter on each finds it in its backlog)...
       for (const app of apps) {
-        await waitFor(() => app.processor.router.backlog.size === 1, 'the event on every replica');
+        await waitFor(
+          () => app.processor.snapshot().backlogEvents === 1,
+          'the event on every replica',
+        );
       }
       await Promise.all(apps.map((app) => app.processor.whenIdle()));
       // ...but the handler ran once in the cluster.
@@ -152,20 +155,23 @@ describe('Scale-out over Redis', () => {
       c.processor.attachOngoingEventProcessor('call-5', '*', () => {
         ongoingRuns++;
       });
-      expect(c.processor.router.ongoing.callCount).toBe(1);
+      expect(c.processor.snapshot().callsWithOngoingHandlers).toBe(1);
       const disconnected = cloudEvent('CallDisconnected', { callConnectionId: 'call-5' });
       expect((await b.post('api/callbacks', [disconnected])).status).toBe(200);
       const error = await waiting;
       expect(error).toBeInstanceOf(CallDisconnectedError);
       expect((error as CallDisconnectedError).callConnectionId).toBe('call-5');
-      await waitFor(() => c.processor.router.ongoing.callCount === 0, 'C to detach the call');
+      await waitFor(
+        () => c.processor.snapshot().callsWithOngoingHandlers === 0,
+        'C to detach the call',
+      );
       await waitFor(() => ongoingRuns === 1, 'C to run its handler for the CallDisconnected');
       for (const app of apps) {
         await waitFor(
-          () => app.processor.router.disconnected.get('call-5') !== undefined,
+          () => app.processor.snapshot().recentlyDisconnectedCalls === 1,
           'every replica to know the call ended',
         );
-        expect(app.processor.router.backlog.size).toBe(0);
+        expect(app.processor.snapshot().backlogEvents).toBe(0);
       }
     } finally {
       await closeAll(apps);

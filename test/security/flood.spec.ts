@@ -82,10 +82,10 @@ describe('floods keep memory bounded (default bounds)', () => {
     const ancient = await processor.processEvents(batch(0, 1, 'PlayCompleted', () => 'x'));
     expect(ancient.duplicates).toBe(0);
     if (typeof bus.seen?.size === 'number') expect(bus.seen.size).toBeLessThanOrEqual(100_000);
-    expect(processor.router.backlog.size).toBeLessThanOrEqual(10_000);
+    expect(processor.snapshot().backlogEvents).toBeLessThanOrEqual(10_000);
     retained.distinctIds = after - before;
     console.log(
-      `[flood] 1M distinct ids: ${elapsed} ms (${Math.round(total / (elapsed / 1000))} events/s), heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), sampled heap in use ${peak.toFixed(1)} MiB (uncollected garbage included), ids kept ${bus.seen?.size ?? 'n/a'}, backlog ${processor.router.backlog.size}`,
+      `[flood] 1M distinct ids: ${elapsed} ms (${Math.round(total / (elapsed / 1000))} events/s), heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), sampled heap in use ${peak.toFixed(1)} MiB (uncollected garbage included), ids kept ${bus.seen?.size ?? 'n/a'}, backlog ${processor.snapshot().backlogEvents}`,
     );
   }, 120_000);
 
@@ -99,8 +99,8 @@ describe('floods keep memory bounded (default bounds)', () => {
     }
     const elapsed = Date.now() - started;
     const after = heapMiB();
-    expect(processor.router.backlog.size).toBeLessThanOrEqual(10_000);
-    expect(processor.router.backlog.size).toBeGreaterThan(0);
+    expect(processor.snapshot().backlogEvents).toBeLessThanOrEqual(10_000);
+    expect(processor.snapshot().backlogEvents).toBeGreaterThan(0);
     // the newest unclaimed event is served to a late waiter; the oldest was dropped
     await expect(
       processor.waitForEvent({ callConnectionId: 'unclaimed-2099999' }, { timeoutMs: 50 }),
@@ -110,7 +110,7 @@ describe('floods keep memory bounded (default bounds)', () => {
     ).rejects.toThrow(/Timed out/);
     retained.unclaimed = after - before;
     console.log(
-      `[flood] 100k unclaimed events: ${elapsed} ms, heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), backlog ${processor.router.backlog.size} (evicted ${processor.router.backlog.evicted})`,
+      `[flood] 100k unclaimed events: ${elapsed} ms, heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), backlog ${processor.snapshot().backlogEvents} (evicted ${processor.snapshot().backlogEvicted})`,
     );
   }, 60_000);
 
@@ -149,17 +149,17 @@ describe('a flood of large unclaimed events keeps the backlog within maxBacklogB
       );
     }
     const after = heapMiB();
-    const { backlog } = processor.router;
-    expect(backlog.textSize).toBeLessThanOrEqual(bound);
-    expect(backlog.size).toBeGreaterThanOrEqual(10);
-    expect(backlog.size).toBeLessThanOrEqual(16);
+    const { backlogEvents, backlogCharacters } = processor.snapshot();
+    expect(backlogCharacters).toBeLessThanOrEqual(bound);
+    expect(backlogEvents).toBeGreaterThanOrEqual(10);
+    expect(backlogEvents).toBeLessThanOrEqual(16);
     // Unbounded, the backlog would keep all 100 (50 MiB); bounded it keeps 8 MiB.
     expect(after - before).toBeLessThan(20);
     await expect(
       processor.waitForEvent({ callConnectionId: 'large-3000099' }, { timeoutMs: 50 }),
     ).resolves.toMatchObject({ kind: 'PlayStarted', padding });
     console.log(
-      `[flood] 100 unclaimed events of 512 KiB: heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), backlog ${backlog.size} events, ${(backlog.textSize / 2 ** 20).toFixed(1)} Mi characters`,
+      `[flood] 100 unclaimed events of 512 KiB: heap ${before.toFixed(1)} -> ${after.toFixed(1)} MiB after GC (+${(after - before).toFixed(1)}), backlog ${backlogEvents} events, ${(backlogCharacters / 2 ** 20).toFixed(1)} Mi characters`,
     );
   }, 60_000);
 });
