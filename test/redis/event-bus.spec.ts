@@ -89,7 +89,10 @@ describe('RedisEventBus', () => {
     await a.bus.publish([first]);
     await b.bus.publish([second, received(first.metadata.id)]);
     const both = [first.metadata.id, second.metadata.id];
-    await waitFor(() => a.ids.length === 2 && b.ids.length === 2, 'both replicas to read both events');
+    await waitFor(
+      () => a.ids.length === 2 && b.ids.length === 2,
+      'both replicas to read both events',
+    );
     expect(a.ids).toEqual(both);
     expect(b.ids).toEqual(both);
     expect(a.handled).toEqual([first.metadata.id]);
