@@ -93,7 +93,12 @@ describe('sample app', () => {
     );
     const page = await fetch(base);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toContain('RecognizeCompleted');
+    const html = await page.text();
+    expect(html).toContain('RecognizeCompleted');
+    // Each row's offset from the start of its call: never negative (the IncomingCall row was "+-0.01 s").
+    const offsets = [...html.matchAll(/<tr[^>]*><td>([^<]*)<\/td>/g)].map((match) => match[1]);
+    expect(offsets.length).toBeGreaterThan(0);
+    for (const offset of offsets) expect(offset).toMatch(/^\+\d+\.\d\d s$/);
   });
 
   it('places a demo call from the status page form', async () => {

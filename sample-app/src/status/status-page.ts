@@ -15,9 +15,11 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
 export function renderStatusPage(view: StatusView): string {
   const calls = view.calls
     .map((call) => {
-      const start = Date.parse(call.startedAt);
-      const rows = [...call.entries]
-        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+      const entries = [...call.entries].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      // Offsets count from the call's first entry: the timeline is opened when the IncomingCall
+      // arrives, a little after the event's own time, so startedAt would give it a negative offset.
+      const start = entries.length > 0 ? Date.parse(entries[0].at) : Date.parse(call.startedAt);
+      const rows = entries
         .map(
           (entry) =>
             `<tr class="${entry.kind === 'IVR' ? 'ivr' : ''}"><td>+${((Date.parse(entry.at) - start) / 1000).toFixed(2)} s</td><td>${escapeHtml(entry.kind)}</td><td>${escapeHtml(entry.detail)}</td></tr>`,
