@@ -5,8 +5,7 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import type { Module } from '@nestjs/core/injector/module.js';
 import { ON_CALL_EVENT_METADATA } from '../constants';
 import type { OnCallEventMetadata } from '../decorators/on-call-event.decorator';
-import type { CallEventMetadata } from '../events/call-event.types';
-import type { AnyCallEvent } from '../processor/waiter';
+import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
 
 /** One `@OnCallEvent` method, ready to call. */
 export interface DiscoveredCallEventHandler {

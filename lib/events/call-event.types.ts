@@ -26,6 +26,9 @@ export interface UnknownCallEvent {
 /** What handlers and waiters receive. */
 export type CallEvent = KnownCallAutomationEvent | IncomingCall;
 
+/** Any event that reaches the processor: one this library knows, or one it does not. */
+export type AnyCallEvent = CallEvent | UnknownCallEvent;
+
 /** The event type for a kind: `CallEventOfKind<'PlayCompleted'>` is the SDK's `PlayCompleted`. */
 export type CallEventOfKind<K extends string> = K extends KnownCallEventKind
   ? Extract<KnownCallAutomationEvent, { kind: K }>

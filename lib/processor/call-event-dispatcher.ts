@@ -1,11 +1,10 @@
 import type { ModuleRef } from '@nestjs/core';
 import { EVENT_EMITTER_PREFIX } from '../constants';
 import type { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
-import type { CallEventMetadata } from '../events/call-event.types';
+import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
 import type { CallEventSink, ReceivedEvent } from '../transport/call-event-bus.interface';
-import type { CallEventRouter } from './call-event-router';
+import type { CallEventMatcher } from './call-event-matcher';
 import type { IsolatedHandlerRunner } from './isolated-handler-runner';
-import type { AnyCallEvent } from './waiter';
 
 /** Minimal view of `EventEmitter2`, so `@nestjs/event-emitter` stays optional. */
 interface Emitter {
@@ -17,7 +16,7 @@ interface Emitter {
  *
  * | scope                  | what runs                                                        |
  * |------------------------|------------------------------------------------------------------|
- * | `deliver`: every replica | waiters, operations, ongoing handlers, backlog, CallDisconnected clean-up (the router) |
+ * | `deliver`: every replica | waiters, operations, ongoing handlers, backlog, CallDisconnected clean-up (the matcher) |
  * | `runHandlers`: once per cluster | `@OnCallEvent` handlers and the `@nestjs/event-emitter` bridge |
  *
  * Handlers run after the current turn (after the webhook's answer) and never delay it.
@@ -26,7 +25,7 @@ export class CallEventDispatcher implements CallEventSink {
   private emitter: Emitter | undefined;
 
   constructor(
-    private readonly router: CallEventRouter,
+    private readonly matcher: CallEventMatcher,
     private readonly handlers: CallEventHandlersExplorer,
     private readonly runner: IsolatedHandlerRunner,
   ) {}
@@ -37,7 +36,7 @@ export class CallEventDispatcher implements CallEventSink {
   }
 
   deliver(received: ReceivedEvent): void {
-    this.router.deliver(received.event, received.metadata, received.source);
+    this.matcher.deliver(received.event, received.metadata, received.source);
   }
 
   runHandlers(received: ReceivedEvent): void {

@@ -1,8 +1,9 @@
+import type { AnyCallEvent } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
 import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
 import { toCallEvent } from '../events/to-call-event';
 import { SweepTimer } from './timer';
-import type { AnyCallEvent, Waiter } from './waiter';
+import type { Waiter } from './waiter';
 
 /**
  * One unclaimed event. It sits in four doubly linked lists at once (all events, its call, its

@@ -9,18 +9,18 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from '../constants';
 import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
-import type { CallEvent, CallEventOfKind } from '../events/call-event.types';
+import type { AnyCallEvent, CallEvent, CallEventOfKind } from '../events/call-event.types';
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
 import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
-import { CallEventRouter, type ProcessorSnapshot } from './call-event-router';
+import { CallEventMatcher, type ProcessorSnapshot } from './call-event-matcher';
 import { IsolatedHandlerRunner } from './isolated-handler-runner';
 import type { OngoingEventHandler } from './ongoing-handler-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
-import type { AnyCallEvent, WaitOptions } from './waiter';
+import type { WaitOptions } from './waiter';
 
 /** What `processEvents` did with a body. */
 export interface ProcessSummary {
@@ -45,7 +45,7 @@ export class EventProcessorService
   private readonly logger = new Logger('CallAutomation');
   private readonly runner = new IsolatedHandlerRunner(this.logger);
   /** The matching engine of this replica (exposed for diagnostics and benchmarks). */
-  readonly router: CallEventRouter;
+  readonly matcher: CallEventMatcher;
   private readonly dispatcher: CallEventDispatcher;
 
   constructor(
@@ -54,7 +54,7 @@ export class EventProcessorService
     private readonly handlers: CallEventHandlersExplorer,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.router = new CallEventRouter({
+    this.matcher = new CallEventMatcher({
       defaultTimeoutMs: options.defaultTimeoutMs,
       backlogTtlMs: options.backlogTtlMs,
       maxBacklogEvents: options.maxBacklogEvents,
@@ -70,7 +70,7 @@ export class EventProcessorService
           }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
         ),
     });
-    this.dispatcher = new CallEventDispatcher(this.router, handlers, this.runner);
+    this.dispatcher = new CallEventDispatcher(this.matcher, handlers, this.runner);
   }
 
   async onModuleInit(): Promise<void> {
@@ -87,7 +87,7 @@ export class EventProcessorService
 
   /** Pending waits end now, with an error that says the application is shutting down. */
   onModuleDestroy(): void {
-    this.router.close();
+    this.matcher.close();
   }
 
   /** Lets handlers that are still running finish (for up to shutdownGraceMs), then closes the bus. */
@@ -141,7 +141,7 @@ export class EventProcessorService
     condition: CallEventFilter | CallEventPredicate,
     options?: WaitOptions,
   ): Promise<unknown> {
-    return this.router.wait(condition, options);
+    return this.matcher.wait(condition, options);
   }
 
   /**
@@ -159,7 +159,7 @@ export class EventProcessorService
         'attachOngoingEventProcessor: handler must be a function (event, metadata) => unknown.',
       );
     }
-    return this.router.attach(callConnectionId, kinds, handler as OngoingEventHandler);
+    return this.matcher.attach(callConnectionId, kinds, handler as OngoingEventHandler);
   }
 
   /** Detaches the call's ongoing handlers of these kinds, or all of them without `kind`. */
@@ -168,7 +168,7 @@ export class EventProcessorService
       kind === undefined
         ? undefined
         : checkKinds('detachOngoingEventProcessor', callConnectionId, kind);
-    this.router.detach(callConnectionId, kinds);
+    this.matcher.detach(callConnectionId, kinds);
   }
 
   /**
@@ -177,12 +177,12 @@ export class EventProcessorService
    * not wrap.
    */
   registerOperation(spec: OperationSpec): PendingOperation {
-    return this.router.registerOperation(spec);
+    return this.matcher.registerOperation(spec);
   }
 
   /** Tells a pending operation which call it belongs to, once the service has said. */
   bindOperationToCall(operation: PendingOperation, callConnectionId: string): void {
-    this.router.bindOperationToCall(operation, callConnectionId);
+    this.matcher.bindOperationToCall(operation, callConnectionId);
   }
 
   /**
@@ -190,7 +190,7 @@ export class EventProcessorService
    * counts for diagnostics, health checks and tests. A copy: changing it changes nothing.
    */
   snapshot(): ProcessorSnapshot {
-    return this.router.snapshot();
+    return this.matcher.snapshot();
   }
 
   /**

@@ -1,11 +1,12 @@
 import type { CallDisconnected } from '@azure/communication-call-automation';
 import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.error';
 import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.error';
+import type { AnyCallEvent } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
 import type { EventResult } from './event-result';
 import type { QueueItem } from './fifo-queue';
 import { startTimer } from './timer';
-import { type AnyCallEvent, checkTimeout, type WaitOptions } from './waiter';
+import { checkTimeout, type WaitOptions } from './waiter';
 
 /** What an operation waits for: registered before its request is sent. */
 export interface OperationSpec {

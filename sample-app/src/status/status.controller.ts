@@ -35,16 +35,16 @@ export class StatusController {
   }
 
   private view(): StatusView {
-    const { router } = this.processor;
+    const { matcher } = this.processor;
     return {
       replica: this.config.replicaName,
       mode: this.config.emulated ? 'ACS emulator' : 'Azure Communication Services',
       calls: this.timeline.list(),
       totalEvents: this.timeline.totalEvents,
       processor: {
-        pendingWaiters: router.waiters.size,
-        pendingOperations: router.operations.size,
-        backlog: router.backlog.size,
+        pendingWaiters: matcher.waiters.size,
+        pendingOperations: matcher.operations.size,
+        backlog: matcher.backlog.size,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };
