@@ -60,8 +60,11 @@ export class CallEventHandlersExplorer {
   discover(): void {
     const byKind = new Map<string, DiscoveredCallEventHandler[]>();
     const everyKind: DiscoveredCallEventHandler[] = [];
-    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
-    for (const wrapper of wrappers) {
+    const wrappers = [
+      ...this.discovery.getProviders().map((wrapper) => [wrapper, 'providers'] as const),
+      ...this.discovery.getControllers().map((wrapper) => [wrapper, 'controllers'] as const),
+    ];
+    for (const [wrapper, collection] of wrappers) {
       const { instance } = wrapper;
       if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance);
@@ -74,7 +77,7 @@ export class CallEventHandlersExplorer {
             : undefined;
         if (!entries?.length) continue;
         const kinds = [...new Set(entries.flatMap((entry) => entry.kinds))];
-        const handler = this.createHandler(wrapper, methodName, kinds);
+        const handler = this.createHandler(wrapper, collection, methodName, kinds);
         if (kinds.includes('*')) {
           everyKind.push(handler);
           continue;
@@ -95,6 +98,7 @@ export class CallEventHandlersExplorer {
 
   private createHandler(
     wrapper: InstanceWrapper,
+    collection: 'providers' | 'controllers',
     methodName: string,
     kinds: readonly string[],
   ): DiscoveredCallEventHandler {
@@ -108,6 +112,8 @@ export class CallEventHandlersExplorer {
       };
     }
     const host = wrapper.host as Module;
+    // The injector looks the class up in the module's collection it was declared in.
+    const wrappers = collection === 'controllers' ? host.controllers : host.providers;
     return {
       name,
       kinds,
@@ -117,7 +123,7 @@ export class CallEventHandlersExplorer {
         const contextInstance = (await this.injector.loadPerContext(
           instance,
           host,
-          host.providers,
+          wrappers,
           contextId,
         )) as Record<string, (...args: unknown[]) => unknown>;
         return contextInstance[methodName].call(contextInstance, event, metadata);
