@@ -8,9 +8,8 @@ import type {
   UnknownCallEvent,
 } from './call-event.types';
 import type { CloudEvent } from './cloud-event';
+import { CALL_AUTOMATION_TYPE_PREFIX, kindOfType } from './event-type';
 import { isKnownCallEventKind, KNOWN_CALL_EVENT_KINDS } from './known-event-kinds';
-
-const TYPE_PREFIX = 'Microsoft.Communication.';
 
 /**
  * Kinds whose data the SDK's parser converts (wire identifiers become SDK identifiers). For
@@ -31,11 +30,6 @@ const CONVERTED_KINDS: ReadonlySet<KnownCallEventKind> = new Set<KnownCallEventK
 
 /** Set on first use by `fastPathMismatches`: a fact of the installed SDK, the same for every module. */
 let mismatches: readonly KnownCallEventKind[] | undefined;
-
-/** `Microsoft.Communication.PlayCompleted` -> `PlayCompleted`; other types stay whole. */
-export function kindOfType(type: string): string {
-  return type.startsWith(TYPE_PREFIX) ? type.slice(TYPE_PREFIX.length) : type;
-}
 
 export function metadataOf(cloudEvent: CloudEvent): CallEventMetadata {
   const metadata: CallEventMetadata = { id: cloudEvent.id, type: cloudEvent.type };
@@ -59,7 +53,8 @@ export interface ConvertedEvent {
  */
 export function toCallEvent(cloudEvent: CloudEvent, ownsData = false): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
-  const known = cloudEvent.type.startsWith(TYPE_PREFIX) && isKnownCallEventKind(kind);
+  const known =
+    cloudEvent.type.startsWith(CALL_AUTOMATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
   if (!known || (!CONVERTED_KINDS.has(kind) && fastPathMismatches().length === 0)) {
     if (!ownsData) return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
     // Data parsed from JSON for this call alone: giving it its kind is the same object as the
@@ -129,7 +124,7 @@ function findFastPathMismatches(): KnownCallEventKind[] {
     const cloudEvent: CloudEvent = {
       id: 'check',
       source: 'check',
-      type: TYPE_PREFIX + kind,
+      type: CALL_AUTOMATION_TYPE_PREFIX + kind,
       data: structuredClone(data),
     };
     try {
