@@ -28,9 +28,6 @@ const CONVERTED_KINDS: ReadonlySet<KnownCallEventKind> = new Set<KnownCallEventK
   'ParticipantsUpdated',
 ]);
 
-/** Set on first use by `fastPathMismatches`: a fact of the installed SDK, the same for every module. */
-let mismatches: readonly KnownCallEventKind[] | undefined;
-
 export function metadataOf(cloudEvent: CloudEvent): CallEventMetadata {
   const metadata: CallEventMetadata = { id: cloudEvent.id, type: cloudEvent.type };
   if (typeof cloudEvent.source === 'string') metadata.source = cloudEvent.source;
@@ -78,6 +75,9 @@ function parseWithSdk(cloudEvent: CloudEvent): CallEvent {
     data: { ...cloudEvent.data },
   });
 }
+
+/** Set on first use by `fastPathMismatches`: a fact of the installed SDK, the same for every module. */
+let mismatches: readonly KnownCallEventKind[] | undefined;
 
 /**
  * The kinds that skip the SDK's parser for which the installed SDK does not give exactly
