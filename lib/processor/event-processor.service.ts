@@ -35,6 +35,11 @@ type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | 
 /**
  * The event processor: correlates every callback with its call and operation, lets code
  * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
+ *
+ * This class is the API and the bus's lifecycle (start at init, close at shutdown); it parses
+ * what `processEvents` gets and publishes it on the bus. The bus hands accepted events to
+ * CallEventDispatcher, which gives them to CallEventMatcher (waiters, operations, ongoing
+ * handlers, backlog) on every replica and runs `@OnCallEvent` handlers once per cluster.
  */
 @Injectable()
 export class EventProcessorService
