@@ -142,13 +142,13 @@ describe('CallAutomationModule', () => {
     }
   });
 
-  it('resolves a request-scoped controller per event, with the event as the request', async () => {
-    const created: PerEventController[] = [];
+  it('resolves request-scoped controllers per event: scoped themselves, or through a provider they inject', async () => {
+    const created: { kind: string; handled: string[] }[] = [];
     @Controller({ path: 'per-event', scope: Scope.REQUEST })
     class PerEventController {
       readonly handled: string[] = [];
       constructor(@Inject(REQUEST) readonly request: { event: CallEvent }) {
-        created.push(this);
+        created.push({ kind: 'scoped', handled: this.handled });
       }
       @Get()
       ping(): string {
@@ -160,32 +160,15 @@ describe('CallAutomationModule', () => {
         this.handled.push(metadata.id);
       }
     }
-    const test = await startApp({ controllers: [PerEventController] });
-    try {
-      const posted = await test.post('api/callbacks', [
-        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e1'),
-        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e2'),
-      ]);
-      expect(posted.status).toBe(200);
-      await test.processor.whenIdle();
-      expect(test.logger.messages('error')).toEqual([]);
-      expect(created.map((controller) => controller.handled)).toEqual([['e1'], ['e2']]);
-    } finally {
-      await test.close();
-    }
-  });
-
-  it('resolves a controller per event when it is request-scoped through a provider it injects', async () => {
     @Injectable({ scope: Scope.REQUEST })
     class CurrentEvent {
       constructor(@Inject(REQUEST) readonly request: { event: CallEvent }) {}
     }
-    const created: EventController[] = [];
     @Controller('through-provider')
-    class EventController {
+    class ThroughProviderController {
       readonly handled: string[] = [];
       constructor(readonly current: CurrentEvent) {
-        created.push(this);
+        created.push({ kind: 'through provider', handled: this.handled });
       }
       @OnCallEvent('PlayCompleted')
       handle(event: CallEvent, metadata: CallEventMetadata): void {
@@ -193,16 +176,30 @@ describe('CallAutomationModule', () => {
         this.handled.push(metadata.id);
       }
     }
-    const test = await startApp({ controllers: [EventController], providers: [CurrentEvent] });
+    const test = await startApp({
+      controllers: [PerEventController, ThroughProviderController],
+      providers: [CurrentEvent],
+    });
     try {
       const posted = await test.post('api/callbacks', [
-        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e1'),
-        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e2'),
+        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e1'),
+        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e2'),
+        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e3'),
+        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e4'),
       ]);
       expect(posted.status).toBe(200);
       await test.processor.whenIdle();
       expect(test.logger.messages('error')).toEqual([]);
-      expect(created.map((controller) => controller.handled)).toEqual([['e1'], ['e2']]);
+      // One instance per event, each handling only its own event.
+      const byEvent = [...created].sort((a, b) =>
+        String(a.handled).localeCompare(String(b.handled)),
+      );
+      expect(byEvent).toEqual([
+        { kind: 'scoped', handled: ['e1'] },
+        { kind: 'scoped', handled: ['e2'] },
+        { kind: 'through provider', handled: ['e3'] },
+        { kind: 'through provider', handled: ['e4'] },
+      ]);
     } finally {
       await test.close();
     }
