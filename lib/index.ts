@@ -34,7 +34,7 @@ export type {
   IncomingCallAuthOptions,
   QuerySecretOptions,
 } from './options/call-automation-options.interface';
-export type { ProcessorSnapshot } from './processor/call-event-router';
+export type { ProcessorSnapshot } from './processor/call-event-matcher';
 export { EventProcessorService, type ProcessSummary } from './processor/event-processor.service';
 export type { EventResult } from './processor/event-result';
 export type { OngoingEventHandler } from './processor/ongoing-handler-registry';

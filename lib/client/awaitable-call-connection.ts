@@ -21,7 +21,8 @@ import type {
   TransferCallToParticipantOptions,
 } from '@azure/communication-call-automation';
 import { AwaitableCallMedia } from './awaitable-call-media';
-import type { Awaitable, OperationRunner } from './awaitable-operation';
+import type { Awaitable } from './awaitable-operation';
+import type { OperationRunner } from './operation-runner';
 import type { CommunicationIdentifier } from './sdk-types';
 
 /**

@@ -22,7 +22,8 @@ import type {
   UnholdOptions,
   UpdateTranscriptionOptions,
 } from '@azure/communication-call-automation';
-import type { Awaitable, OperationRunner } from './awaitable-operation';
+import type { Awaitable } from './awaitable-operation';
+import type { OperationRunner } from './operation-runner';
 import type { CommunicationIdentifier } from './sdk-types';
 
 type PlaySource = FileSource | TextSource | SsmlSource;

@@ -18,8 +18,9 @@ import type { ResolvedCallAutomationOptions } from '../options/call-automation-o
 import { EventProcessorService } from '../processor/event-processor.service';
 import { AwaitableCallConnection } from './awaitable-call-connection';
 import type { AwaitableCallMedia } from './awaitable-call-media';
-import { type Awaitable, OperationRunner } from './awaitable-operation';
+import type { Awaitable } from './awaitable-operation';
 import { CallbackDefaults } from './callback-defaults';
+import { OperationRunner } from './operation-runner';
 import type { CommunicationIdentifier } from './sdk-types';
 
 /** `options.callbackUrl` overrides the module's `callbackUri` for this call. */

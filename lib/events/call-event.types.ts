@@ -26,6 +26,9 @@ export interface UnknownCallEvent {
 /** What handlers and waiters receive. */
 export type CallEvent = KnownCallAutomationEvent | IncomingCall;
 
+/** Any event that reaches the processor: one this library knows, or one it does not. */
+export type AnyCallEvent = CallEvent | UnknownCallEvent;
+
 /** The event type for a kind: `CallEventOfKind<'PlayCompleted'>` is the SDK's `PlayCompleted`. */
 export type CallEventOfKind<K extends string> = K extends KnownCallEventKind
   ? Extract<KnownCallAutomationEvent, { kind: K }>
@@ -43,10 +46,4 @@ export interface CallEventMetadata {
   subject?: string;
   /** CloudEvent `time` (ISO-8601), when given. */
   time?: string;
-}
-
-/** A parsed event together with its envelope. */
-export interface ReceivedCallEvent<E = CallEvent | UnknownCallEvent> {
-  event: E;
-  metadata: CallEventMetadata;
 }

@@ -1,8 +1,9 @@
+import type { AnyCallEvent } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
-import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
+import { matchesFilterKeys, operationContextOf } from '../events/event-filter';
 import { toCallEvent } from '../events/to-call-event';
 import { SweepTimer } from './timer';
-import type { AnyCallEvent, Waiter } from './waiter';
+import type { Waiter } from './waiter';
 
 /**
  * One unclaimed event. It sits in four doubly linked lists at once (all events, its call, its
@@ -157,7 +158,7 @@ export class EventBacklog {
         if (found !== undefined && entry.sequence > found.sequence) break;
         const accepted =
           waiter.filter !== undefined
-            ? matchesFilter(waiter.filter, entry)
+            ? matchesFilterKeys(waiter.filter, entry.call, entry.operationContext, entry.kind)
             : waiter.accepts(restore(entry));
         if (accepted) {
           found = entry;
@@ -225,15 +226,6 @@ export class EventBacklog {
     unlinkFrom(this.byKind, entry.kind, entry, BY_KIND);
     if (this.count === 0) this.timer.cancel();
   }
-}
-
-/** The index keys are the fields a filter reads (callConnectionId, operationContext, kind). */
-function matchesFilter(filter: NormalizedFilter, entry: BacklogEntry): boolean {
-  return (
-    (filter.callConnectionId === undefined || filter.callConnectionId === entry.call) &&
-    (filter.operationContext === undefined || filter.operationContext === entry.operationContext) &&
-    (filter.kinds === undefined || filter.kinds.has(entry.kind))
-  );
 }
 
 function store(event: AnyCallEvent): string | AnyCallEvent {

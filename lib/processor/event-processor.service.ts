@@ -6,21 +6,19 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from '../constants';
-import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
-import type { CallEvent, CallEventOfKind } from '../events/call-event.types';
+import type { AnyCallEvent, CallEvent, CallEventOfKind } from '../events/call-event.types';
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
-import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
+import { metadataOf, toCallEvent } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
-import { CallEventRouter, type ProcessorSnapshot } from './call-event-router';
+import { CallEventMatcher, type ProcessorSnapshot } from './call-event-matcher';
 import { IsolatedHandlerRunner } from './isolated-handler-runner';
 import type { OngoingEventHandler } from './ongoing-handler-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
-import type { AnyCallEvent, WaitOptions } from './waiter';
+import type { WaitOptions } from './waiter';
 
 /** What `processEvents` did with a body. */
 export interface ProcessSummary {
@@ -37,57 +35,37 @@ type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | 
 /**
  * The event processor: correlates every callback with its call and operation, lets code
  * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
+ *
+ * This class is the API and the bus's lifecycle (start at init, close at shutdown); it parses
+ * what `processEvents` gets and publishes it on the bus. The bus hands accepted events to
+ * CallEventDispatcher, which gives them to CallEventMatcher (waiters, operations, ongoing
+ * handlers, backlog) on every replica and runs `@OnCallEvent` handlers once per cluster.
  */
 @Injectable()
 export class EventProcessorService
   implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('CallAutomation');
-  private readonly runner = new IsolatedHandlerRunner(this.logger);
-  /** The matching engine of this replica (exposed for diagnostics and benchmarks). */
-  readonly router: CallEventRouter;
-  private readonly dispatcher: CallEventDispatcher;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     @Inject(CALL_EVENT_BUS) private readonly bus: CallEventBus,
-    private readonly handlers: CallEventHandlersExplorer,
-    private readonly moduleRef: ModuleRef,
-  ) {
-    this.router = new CallEventRouter({
-      defaultTimeoutMs: options.defaultTimeoutMs,
-      backlogTtlMs: options.backlogTtlMs,
-      maxBacklogEvents: options.maxBacklogEvents,
-      maxBacklogBytes: options.maxBacklogBytes,
-      invokeOngoing: (handler, event, metadata) =>
-        this.runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
-          handler(event, metadata),
-        ),
-      onOperationContextReuse: (spec) =>
-        this.logger.warn(
-          `operationContext '${spec.operationContext}' is already in use by a pending operation${
-            spec.callConnectionId ? ` of call ${spec.callConnectionId}` : ''
-          }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
-        ),
-    });
-    this.dispatcher = new CallEventDispatcher(this.router, handlers, this.runner);
-  }
+    private readonly matcher: CallEventMatcher,
+    private readonly dispatcher: CallEventDispatcher,
+    private readonly runner: IsolatedHandlerRunner,
+  ) {}
 
+  /**
+   * Starts the bus: from now on every accepted event reaches the dispatcher (events processed
+   * before, while providers were built, were held by the bus and come first).
+   */
   async onModuleInit(): Promise<void> {
-    const differing = verifyFastPath();
-    if (differing.length > 0) {
-      this.logger.warn(
-        `The installed @azure/communication-call-automation parses ${differing.join(', ')} differently than expected; every event now goes through its parser (slower, same results).`,
-      );
-    }
-    this.handlers.discover();
-    await this.dispatcher.connectEventEmitter(this.moduleRef, this.options.emitToEventEmitter);
     await this.bus.start(this.dispatcher);
   }
 
   /** Pending waits end now, with an error that says the application is shutting down. */
   onModuleDestroy(): void {
-    this.router.close();
+    this.matcher.close();
   }
 
   /** Lets handlers that are still running finish (for up to shutdownGraceMs), then closes the bus. */
@@ -141,7 +119,7 @@ export class EventProcessorService
     condition: CallEventFilter | CallEventPredicate,
     options?: WaitOptions,
   ): Promise<unknown> {
-    return this.router.wait(condition, options);
+    return this.matcher.wait(condition, options);
   }
 
   /**
@@ -159,7 +137,7 @@ export class EventProcessorService
         'attachOngoingEventProcessor: handler must be a function (event, metadata) => unknown.',
       );
     }
-    return this.router.attach(callConnectionId, kinds, handler as OngoingEventHandler);
+    return this.matcher.attach(callConnectionId, kinds, handler as OngoingEventHandler);
   }
 
   /** Detaches the call's ongoing handlers of these kinds, or all of them without `kind`. */
@@ -168,7 +146,7 @@ export class EventProcessorService
       kind === undefined
         ? undefined
         : checkKinds('detachOngoingEventProcessor', callConnectionId, kind);
-    this.router.detach(callConnectionId, kinds);
+    this.matcher.detach(callConnectionId, kinds);
   }
 
   /**
@@ -177,12 +155,12 @@ export class EventProcessorService
    * not wrap.
    */
   registerOperation(spec: OperationSpec): PendingOperation {
-    return this.router.registerOperation(spec);
+    return this.matcher.registerOperation(spec);
   }
 
   /** Tells a pending operation which call it belongs to, once the service has said. */
   bindOperationToCall(operation: PendingOperation, callConnectionId: string): void {
-    this.router.bindOperationToCall(operation, callConnectionId);
+    this.matcher.bindOperationToCall(operation, callConnectionId);
   }
 
   /**
@@ -190,7 +168,7 @@ export class EventProcessorService
    * counts for diagnostics, health checks and tests. A copy: changing it changes nothing.
    */
   snapshot(): ProcessorSnapshot {
-    return this.router.snapshot();
+    return this.matcher.snapshot();
   }
 
   /**

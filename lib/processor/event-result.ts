@@ -1,5 +1,5 @@
 import type { CallDisconnected } from '@azure/communication-call-automation';
-import type { AnyCallEvent } from './waiter';
+import type { AnyCallEvent } from '../events/call-event.types';
 
 /**
  * The outcome of an operation, as the .NET SDK's event processor gives it: the success event,

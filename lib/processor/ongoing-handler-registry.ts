@@ -1,5 +1,4 @@
-import type { CallEventMetadata } from '../events/call-event.types';
-import type { AnyCallEvent } from './waiter';
+import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
 
 /** A handler attached with `attachOngoingEventProcessor`. */
 export type OngoingEventHandler<E = AnyCallEvent> = (

@@ -1,9 +1,9 @@
 import type { CallDisconnected } from '@azure/communication-call-automation';
+import type { AnyCallEvent } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
 import { FifoQueue } from './fifo-queue';
 import { type OperationSpec, PendingOperation } from './pending-operation';
 import { SweepTimer } from './timer';
-import type { AnyCallEvent } from './waiter';
 import { addTo, removeFrom } from './waiter-registry';
 
 /**

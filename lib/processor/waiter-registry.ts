@@ -1,5 +1,6 @@
+import type { AnyCallEvent } from '../events/call-event.types';
 import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
-import type { AnyCallEvent, Waiter } from './waiter';
+import type { Waiter } from './waiter';
 
 const SEP = '\u0000';
 

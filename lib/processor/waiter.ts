@@ -1,13 +1,11 @@
 import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.error';
-import type { CallEvent, UnknownCallEvent } from '../events/call-event.types';
+import type { AnyCallEvent } from '../events/call-event.types';
 import {
   type CallEventPredicate,
   matchesFilter,
   type NormalizedFilter,
 } from '../events/event-filter';
 import { startTimer } from './timer';
-
-export type AnyCallEvent = CallEvent | UnknownCallEvent;
 
 export interface WaitOptions {
   /** How long to wait; defaults to the module's `defaultTimeoutMs` (240 000 ms). */

@@ -1,6 +1,5 @@
-import type { CallEventMetadata } from '../events/call-event.types';
+import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
-import type { AnyCallEvent } from '../processor/waiter';
 
 /** An event as it travels: parsed, with its envelope, and the CloudEvent it came from. */
 export interface ReceivedEvent {

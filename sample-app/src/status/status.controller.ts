@@ -35,16 +35,16 @@ export class StatusController {
   }
 
   private view(): StatusView {
-    const { router } = this.processor;
+    const snapshot = this.processor.snapshot();
     return {
       replica: this.config.replicaName,
       mode: this.config.emulated ? 'ACS emulator' : 'Azure Communication Services',
       calls: this.timeline.list(),
       totalEvents: this.timeline.totalEvents,
       processor: {
-        pendingWaiters: router.waiters.size,
-        pendingOperations: router.operations.size,
-        backlog: router.backlog.size,
+        pendingWaiters: snapshot.pendingWaiters,
+        pendingOperations: snapshot.pendingOperations,
+        backlog: snapshot.backlogEvents,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };

@@ -1,7 +1,7 @@
 import type { CallDisconnected } from '@azure/communication-call-automation';
 import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.error';
 import { CallDisconnectedError } from '../errors/call-disconnected.error';
-import type { CallEventMetadata } from '../events/call-event.types';
+import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
 import {
   type CallEventFilter,
   type CallEventPredicate,
@@ -14,7 +14,7 @@ import { ExpiringMap } from './expiring-map';
 import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-handler-registry';
 import { OperationRegistry } from './operation-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
-import { type AnyCallEvent, checkTimeout, Waiter, type WaitOptions } from './waiter';
+import { checkTimeout, Waiter, type WaitOptions } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 const NONE: readonly never[] = [];
@@ -37,7 +37,7 @@ export interface ProcessorSnapshot {
   readonly recentlyDisconnectedCalls: number;
 }
 
-export interface CallEventRouterOptions {
+export interface CallEventMatcherOptions {
   defaultTimeoutMs: number;
   backlogTtlMs: number;
   maxBacklogEvents: number;
@@ -58,7 +58,7 @@ export interface CallEventRouterOptions {
  * the backlog of unclaimed events, and calls that just disconnected. No Nest, no I/O: every
  * event of the cluster reaches `deliver` once on every replica.
  */
-export class CallEventRouter {
+export class CallEventMatcher {
   readonly waiters = new WaiterRegistry();
   readonly operations: OperationRegistry;
   readonly ongoing = new OngoingHandlerRegistry();
@@ -67,7 +67,7 @@ export class CallEventRouter {
   readonly disconnected: ExpiringMap<string, CallDisconnected>;
   private closed = false;
 
-  constructor(private readonly options: CallEventRouterOptions) {
+  constructor(private readonly options: CallEventMatcherOptions) {
     this.operations = new OperationRegistry(
       options.defaultTimeoutMs,
       options.onOperationContextReuse,

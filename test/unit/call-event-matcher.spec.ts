@@ -4,7 +4,7 @@ import {
   CallDisconnectedError,
 } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRouter } from '../support/router';
+import { createMatcher } from '../support/matcher';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -12,8 +12,8 @@ afterEach(() => {
 
 describe('waiting for events', () => {
   it('resolves a waiter with the first matching live event', async () => {
-    const { router, deliver } = createRouter();
-    const waiting = router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
+    const { matcher, deliver } = createMatcher();
+    const waiting = matcher.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
     deliver('PlayCompleted', { callConnectionId: 'c2' });
     deliver('PlayFailed', { callConnectionId: 'c1' });
     const event = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'op' });
@@ -21,12 +21,12 @@ describe('waiting for events', () => {
   });
 
   it('resolves every pending waiter that matches a live event', async () => {
-    const { router, deliver } = createRouter();
-    const byCall = router.wait({ callConnectionId: 'c1' });
-    const byKind = router.wait({ kind: 'CallConnected' });
-    const byContext = router.wait({ operationContext: 'op1' });
-    const byPredicate = router.wait((event) => event.kind === 'CallConnected');
-    const unrelated = router.wait({ callConnectionId: 'c2' }, { timeoutMs: 50 });
+    const { matcher, deliver } = createMatcher();
+    const byCall = matcher.wait({ callConnectionId: 'c1' });
+    const byKind = matcher.wait({ kind: 'CallConnected' });
+    const byContext = matcher.wait({ operationContext: 'op1' });
+    const byPredicate = matcher.wait((event) => event.kind === 'CallConnected');
+    const unrelated = matcher.wait({ callConnectionId: 'c2' }, { timeoutMs: 50 });
     const event = deliver('CallConnected', { callConnectionId: 'c1', operationContext: 'op1' });
     await expect(Promise.all([byCall, byKind, byContext, byPredicate])).resolves.toEqual([
       event,
@@ -35,101 +35,101 @@ describe('waiting for events', () => {
       event,
     ]);
     await expect(unrelated).rejects.toBeInstanceOf(CallAutomationTimeoutError);
-    expect(router.backlog.size).toBe(0);
+    expect(matcher.backlog.size).toBe(0);
   });
 
   it('matches callConnectionId and operationContext together', async () => {
-    const { router, deliver } = createRouter();
-    const waiting = router.wait({ callConnectionId: 'c2', operationContext: 'menu' });
+    const { matcher, deliver } = createMatcher();
+    const waiting = matcher.wait({ callConnectionId: 'c2', operationContext: 'menu' });
     deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'menu' });
     const event = deliver('PlayCompleted', { callConnectionId: 'c2', operationContext: 'menu' });
     await expect(waiting).resolves.toBe(event);
   });
 
   it('accepts several kinds and the * wildcard', async () => {
-    const { router, deliver } = createRouter();
-    const either = router.wait({ callConnectionId: 'c1', kind: ['PlayCompleted', 'PlayFailed'] });
-    const any = router.wait({ callConnectionId: 'c1', kind: '*' });
+    const { matcher, deliver } = createMatcher();
+    const either = matcher.wait({ callConnectionId: 'c1', kind: ['PlayCompleted', 'PlayFailed'] });
+    const any = matcher.wait({ callConnectionId: 'c1', kind: '*' });
     const failed = deliver('PlayFailed', { callConnectionId: 'c1' });
     await expect(either).resolves.toBe(failed);
     await expect(any).resolves.toBe(failed);
   });
 
   it('leaves nothing behind once settled', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const waits = [
-      router.wait({ callConnectionId: 'c1', kind: ['A', 'B'] }),
-      router.wait({ operationContext: 'x' }),
-      router.wait({ kind: 'A' }),
-      router.wait({}),
-      router.wait(() => true),
+      matcher.wait({ callConnectionId: 'c1', kind: ['A', 'B'] }),
+      matcher.wait({ operationContext: 'x' }),
+      matcher.wait({ kind: 'A' }),
+      matcher.wait({}),
+      matcher.wait(() => true),
     ];
-    expect(router.waiters.size).toBe(5);
+    expect(matcher.waiters.size).toBe(5);
     deliver('A', { callConnectionId: 'c1', operationContext: 'x' });
     await Promise.all(waits);
-    expect(router.waiters.size).toBe(0);
-    const timedOut = router.wait({ callConnectionId: 'c9' }, { timeoutMs: 1 });
+    expect(matcher.waiters.size).toBe(0);
+    const timedOut = matcher.wait({ callConnectionId: 'c9' }, { timeoutMs: 1 });
     await expect(timedOut).rejects.toBeInstanceOf(CallAutomationTimeoutError);
-    expect(router.waiters.size).toBe(0);
+    expect(matcher.waiters.size).toBe(0);
   });
 });
 
 describe('the backlog', () => {
   it('gives an event that arrived before its waiter to the waiter that comes later', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const event = deliver('CallConnected', { callConnectionId: 'c1', operationContext: 'create' });
-    expect(router.backlog.size).toBe(1);
+    expect(matcher.backlog.size).toBe(1);
     // Kept as JSON while it waits: the late waiter gets an equal copy.
     await expect(
-      router.wait({ operationContext: 'create', kind: 'CallConnected' }),
+      matcher.wait({ operationContext: 'create', kind: 'CallConnected' }),
     ).resolves.toEqual(event);
-    expect(router.backlog.size).toBe(0);
+    expect(matcher.backlog.size).toBe(0);
   });
 
   it('serves one late waiter per backlogged event, oldest first', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const first = deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
     const second = deliver('ToneReceived', { callConnectionId: 'c1', tone: '2' });
-    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toEqual(first);
-    await expect(router.wait({ kind: 'ToneReceived' })).resolves.toEqual(second);
-    await expect(router.wait({ callConnectionId: 'c1' }, { timeoutMs: 10 })).rejects.toBeInstanceOf(
-      CallAutomationTimeoutError,
-    );
+    await expect(matcher.wait({ callConnectionId: 'c1' })).resolves.toEqual(first);
+    await expect(matcher.wait({ kind: 'ToneReceived' })).resolves.toEqual(second);
+    await expect(
+      matcher.wait({ callConnectionId: 'c1' }, { timeoutMs: 10 }),
+    ).rejects.toBeInstanceOf(CallAutomationTimeoutError);
   });
 
   it('takes the oldest match across several kinds', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const older = deliver('PlayFailed', { callConnectionId: 'c1' });
     deliver('PlayCompleted', { callConnectionId: 'c2' });
-    await expect(router.wait({ kind: ['PlayCompleted', 'PlayFailed'] })).resolves.toEqual(older);
+    await expect(matcher.wait({ kind: ['PlayCompleted', 'PlayFailed'] })).resolves.toEqual(older);
   });
 
   it('keeps only events that no waiter took', async () => {
-    const { router, deliver } = createRouter();
-    const waiting = router.wait({ callConnectionId: 'c1' });
+    const { matcher, deliver } = createMatcher();
+    const waiting = matcher.wait({ callConnectionId: 'c1' });
     deliver('CallConnected', { callConnectionId: 'c1' });
     await waiting;
-    expect(router.backlog.size).toBe(0);
+    expect(matcher.backlog.size).toBe(0);
   });
 
   it('forgets events after backlogTtlMs', async () => {
     vi.useFakeTimers();
-    const { router, deliver } = createRouter({ backlogTtlMs: 5_000 });
+    const { matcher, deliver } = createMatcher({ backlogTtlMs: 5_000 });
     deliver('CallConnected', { callConnectionId: 'c1' });
     vi.advanceTimersByTime(4_999);
-    expect(router.backlog.size).toBe(1);
+    expect(matcher.backlog.size).toBe(1);
     vi.advanceTimersByTime(2);
-    expect(router.backlog.size).toBe(0);
-    const late = router.wait({ callConnectionId: 'c1' }, { timeoutMs: 100 });
+    expect(matcher.backlog.size).toBe(0);
+    const late = matcher.wait({ callConnectionId: 'c1' }, { timeoutMs: 100 });
     vi.advanceTimersByTime(100);
     await expect(late).rejects.toBeInstanceOf(CallAutomationTimeoutError);
   });
 
   it('serves predicate waiters from the backlog too, and keeps events JSON cannot write', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     deliver('ToneReceived', { callConnectionId: 'c1', tone: '5' });
     await expect(
-      router.wait((event) => (event as { tone?: string }).tone === '5'),
+      matcher.wait((event) => (event as { tone?: string }).tone === '5'),
     ).resolves.toMatchObject({
       kind: 'ToneReceived',
       tone: '5',
@@ -137,44 +137,44 @@ describe('the backlog', () => {
     const cyclic: Record<string, unknown> = { callConnectionId: 'c2' };
     cyclic.self = cyclic;
     const event = deliver('Custom', cyclic);
-    await expect(router.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
+    await expect(matcher.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
   });
 
   it('holds at most maxBacklogEvents, dropping the oldest', async () => {
-    const { router, deliver } = createRouter({ maxBacklogEvents: 3 });
+    const { matcher, deliver } = createMatcher({ maxBacklogEvents: 3 });
     for (let index = 0; index < 5; index++) deliver('Tone', { callConnectionId: 'c1', index });
-    expect(router.backlog.size).toBe(3);
-    expect(router.backlog.evicted).toBe(2);
-    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 2 });
+    expect(matcher.backlog.size).toBe(3);
+    expect(matcher.backlog.evicted).toBe(2);
+    await expect(matcher.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 2 });
   });
 
   it('holds at most maxBacklogBytes of event text, dropping the oldest', async () => {
-    const { router, deliver } = createRouter({ maxBacklogBytes: 1_000 });
+    const { matcher, deliver } = createMatcher({ maxBacklogBytes: 1_000 });
     const padding = 'x'.repeat(300);
     for (let index = 0; index < 5; index++) {
       deliver('Tone', { callConnectionId: 'c1', index, padding });
     }
-    expect(router.backlog.size).toBe(2); // each event's JSON is a little over 300 characters
-    expect(router.backlog.textSize).toBeLessThanOrEqual(1_000);
-    expect(router.backlog.evicted).toBe(3);
-    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 3 });
-    await expect(router.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 4 });
-    expect(router.backlog.textSize).toBe(0);
+    expect(matcher.backlog.size).toBe(2); // each event's JSON is a little over 300 characters
+    expect(matcher.backlog.textSize).toBeLessThanOrEqual(1_000);
+    expect(matcher.backlog.evicted).toBe(3);
+    await expect(matcher.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 3 });
+    await expect(matcher.wait({ callConnectionId: 'c1' })).resolves.toMatchObject({ index: 4 });
+    expect(matcher.backlog.textSize).toBe(0);
   });
 
   it('does not keep an event larger than maxBacklogBytes, and keeps the others', () => {
-    const { router, deliver } = createRouter({ maxBacklogBytes: 1_000 });
+    const { matcher, deliver } = createMatcher({ maxBacklogBytes: 1_000 });
     deliver('Tone', { callConnectionId: 'c1', index: 0 });
     deliver('Tone', { callConnectionId: 'c1', index: 1, padding: 'x'.repeat(2_000) });
-    expect(router.backlog.size).toBe(1);
-    expect(router.backlog.evicted).toBe(1);
+    expect(matcher.backlog.size).toBe(1);
+    expect(matcher.backlog.evicted).toBe(1);
   });
 });
 
 describe('timeouts, aborts and bad input', () => {
   it('times out with an error that names what was awaited', async () => {
-    const { router } = createRouter();
-    const error = await router
+    const { matcher } = createMatcher();
+    const error = await matcher
       .wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }, { timeoutMs: 20 })
       .catch((e) => e);
     expect(error).toBeInstanceOf(CallAutomationTimeoutError);
@@ -185,48 +185,48 @@ describe('timeouts, aborts and bad input', () => {
 
   it('uses defaultTimeoutMs when no timeout is given', async () => {
     vi.useFakeTimers();
-    const { router } = createRouter({ defaultTimeoutMs: 240_000 });
-    const waiting = router.wait({ kind: 'CallConnected' });
+    const { matcher } = createMatcher({ defaultTimeoutMs: 240_000 });
+    const waiting = matcher.wait({ kind: 'CallConnected' });
     const outcome = waiting.catch((error) => error);
     vi.advanceTimersByTime(239_999);
-    expect(router.waiters.size).toBe(1);
+    expect(matcher.waiters.size).toBe(1);
     vi.advanceTimersByTime(1);
     expect(await outcome).toBeInstanceOf(CallAutomationTimeoutError);
   });
 
   it('rejects with the abort reason, before or while waiting', async () => {
-    const { router } = createRouter();
+    const { matcher } = createMatcher();
     const controller = new AbortController();
-    const waiting = router.wait({ kind: 'CallConnected' }, { signal: controller.signal });
+    const waiting = matcher.wait({ kind: 'CallConnected' }, { signal: controller.signal });
     const reason = new Error('caller hung up the UI');
     controller.abort(reason);
     await expect(waiting).rejects.toBe(reason);
-    await expect(router.wait({ kind: 'X' }, { signal: AbortSignal.abort('early') })).rejects.toBe(
+    await expect(matcher.wait({ kind: 'X' }, { signal: AbortSignal.abort('early') })).rejects.toBe(
       'early',
     );
-    expect(router.waiters.size).toBe(0);
+    expect(matcher.waiters.size).toBe(0);
   });
 
   it('rejects bad filters and timeouts with a message that names the mistake', async () => {
-    const { router } = createRouter();
-    await expect(router.wait({ callconnectionId: 'c1' } as never)).rejects.toThrow(
+    const { matcher } = createMatcher();
+    await expect(matcher.wait({ callconnectionId: 'c1' } as never)).rejects.toThrow(
       /unknown filter field 'callconnectionId'/,
     );
-    await expect(router.wait({ kind: [] })).rejects.toThrow(/filter.kind/);
-    await expect(router.wait({ callConnectionId: '' })).rejects.toThrow(
+    await expect(matcher.wait({ kind: [] })).rejects.toThrow(/filter.kind/);
+    await expect(matcher.wait({ callConnectionId: '' })).rejects.toThrow(
       /callConnectionId must be a non-empty string/,
     );
-    await expect(router.wait({ kind: 'A' }, { timeoutMs: -1 })).rejects.toThrow(/timeoutMs/);
-    await expect(router.wait(42 as never)).rejects.toThrow(/filter object/);
-    expect(router.waiters.size).toBe(0);
+    await expect(matcher.wait({ kind: 'A' }, { timeoutMs: -1 })).rejects.toThrow(/timeoutMs/);
+    await expect(matcher.wait(42 as never)).rejects.toThrow(/filter object/);
+    expect(matcher.waiters.size).toBe(0);
   });
 
   it('rejects a waiter whose predicate throws, and only that waiter', async () => {
-    const { router, deliver } = createRouter();
-    const broken = router.wait(() => {
+    const { matcher, deliver } = createMatcher();
+    const broken = matcher.wait(() => {
       throw new Error('bug in predicate');
     });
-    const fine = router.wait({ kind: 'A' });
+    const fine = matcher.wait({ kind: 'A' });
     const event = deliver('A');
     await expect(broken).rejects.toThrow('bug in predicate');
     await expect(fine).resolves.toBe(event);
@@ -235,9 +235,9 @@ describe('timeouts, aborts and bad input', () => {
 
 describe('ongoing handlers', () => {
   it('runs for every matching event of its call until detached', () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const seen: string[] = [];
-    const detach = router.attach('c1', ['ToneReceived'], (event) =>
+    const detach = matcher.attach('c1', ['ToneReceived'], (event) =>
       seen.push(String((event as { tone?: string }).tone)),
     );
     deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
@@ -250,29 +250,29 @@ describe('ongoing handlers', () => {
   });
 
   it('keeps every attachment: re-attaching adds a handler and each detach removes its own', () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const seen: string[] = [];
-    const detachFirst = router.attach('c1', ['A'], () => seen.push('first'));
-    router.attach('c1', ['A'], () => seen.push('second'));
-    router.attach('c1', ['*'], () => seen.push('any'));
+    const detachFirst = matcher.attach('c1', ['A'], () => seen.push('first'));
+    matcher.attach('c1', ['A'], () => seen.push('second'));
+    matcher.attach('c1', ['*'], () => seen.push('any'));
     deliver('A', { callConnectionId: 'c1' });
     detachFirst();
     deliver('A', { callConnectionId: 'c1' });
     expect(seen).toEqual(['first', 'second', 'any', 'second', 'any']);
-    router.detach('c1', ['A']);
+    matcher.detach('c1', ['A']);
     deliver('A', { callConnectionId: 'c1' });
     expect(seen.slice(5)).toEqual(['any']);
-    router.detach('c1');
-    expect(router.ongoing.callCount).toBe(0);
+    matcher.detach('c1');
+    expect(matcher.ongoing.callCount).toBe(0);
   });
 
   it('does not let a throwing handler stop the others', () => {
-    const { router, deliver, handlerErrors } = createRouter();
+    const { matcher, deliver, handlerErrors } = createMatcher();
     const seen: string[] = [];
-    router.attach('c1', ['A'], () => {
+    matcher.attach('c1', ['A'], () => {
       throw new Error('boom');
     });
-    router.attach('c1', ['A'], () => seen.push('ran'));
+    matcher.attach('c1', ['A'], () => seen.push('ran'));
     deliver('A', { callConnectionId: 'c1' });
     expect(seen).toEqual(['ran']);
     expect(handlerErrors).toHaveLength(1);
@@ -281,15 +281,15 @@ describe('ongoing handlers', () => {
 
 describe('CallDisconnected', () => {
   it('lets waiters and handlers see it, then frees everything of that call', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const handled: string[] = [];
-    router.attach('c1', ['*'], (event) => handled.push(event.kind));
-    const forDisconnect = router.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' });
-    const forPlay = router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
-    const predicate = router.wait((event) => event.kind === 'Never', { timeoutMs: 30 });
-    const otherCall = router.wait({ callConnectionId: 'c2' });
+    matcher.attach('c1', ['*'], (event) => handled.push(event.kind));
+    const forDisconnect = matcher.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' });
+    const forPlay = matcher.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' });
+    const predicate = matcher.wait((event) => event.kind === 'Never', { timeoutMs: 30 });
+    const otherCall = matcher.wait({ callConnectionId: 'c2' });
     deliver('ParticipantsUpdated', { callConnectionId: 'c1' });
-    expect(router.backlog.size).toBe(1);
+    expect(matcher.backlog.size).toBe(1);
 
     const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
 
@@ -300,17 +300,17 @@ describe('CallDisconnected', () => {
     expect(error.event).toBe(disconnected);
     expect(error.message).toContain('c1');
     expect(handled).toEqual(['ParticipantsUpdated', 'CallDisconnected']);
-    expect(router.backlog.size).toBe(0);
-    expect(router.ongoing.callCount).toBe(0);
+    expect(matcher.backlog.size).toBe(0);
+    expect(matcher.ongoing.callCount).toBe(0);
     await expect(predicate).rejects.toBeInstanceOf(CallAutomationTimeoutError); // left alone
     deliver('CallConnected', { callConnectionId: 'c2' });
     await otherCall;
-    expect(router.waiters.size).toBe(0);
+    expect(matcher.waiters.size).toBe(0);
   });
 
   it('settles pending operations of the call as failures carrying CallDisconnected', async () => {
-    const { router, deliver } = createRouter();
-    const play = router.registerOperation({
+    const { matcher, deliver } = createMatcher();
+    const play = matcher.registerOperation({
       operationContext: 'play-1',
       callConnectionId: 'c1',
       successKinds: ['PlayCompleted'],
@@ -320,30 +320,30 @@ describe('CallDisconnected', () => {
     const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
     // Waiting starts after the disconnect: the operation was pending since its request.
     await expect(play.wait()).resolves.toEqual({ isSuccess: false, failureResult: disconnected });
-    expect(router.operations.size).toBe(0);
+    expect(matcher.operations.size).toBe(0);
   });
 
   it('fails an operation whose call turns out to have disconnected already', async () => {
-    const { router, deliver } = createRouter();
-    const create = router.registerOperation({
+    const { matcher, deliver } = createMatcher();
+    const create = matcher.registerOperation({
       operationContext: 'create-1',
       successKinds: ['CallConnected'],
       failureKinds: ['CreateCallFailed'],
       name: 'createCall',
     });
     const disconnected = deliver('CallDisconnected', { callConnectionId: 'c7' });
-    router.bindOperationToCall(create, 'c7');
+    matcher.bindOperationToCall(create, 'c7');
     await expect(create.wait()).resolves.toEqual({ isSuccess: false, failureResult: disconnected });
   });
 
   it('answers new waiters for a call that just ended at once', async () => {
-    const { router, deliver } = createRouter();
+    const { matcher, deliver } = createMatcher();
     const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
-    await expect(router.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' })).resolves.toBe(
+    await expect(matcher.wait({ callConnectionId: 'c1', kind: 'CallDisconnected' })).resolves.toBe(
       disconnected,
     );
     await expect(
-      router.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }),
+      matcher.wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }),
     ).rejects.toBeInstanceOf(CallDisconnectedError);
   });
 });
@@ -358,18 +358,18 @@ describe('operations', () => {
   });
 
   it('keeps an outcome that arrives before anyone waits', async () => {
-    const { router, deliver } = createRouter();
-    const operation = router.registerOperation(spec('op1', 'c1'));
+    const { matcher, deliver } = createMatcher();
+    const operation = matcher.registerOperation(spec('op1', 'c1'));
     const completed = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'op1' });
-    expect(router.backlog.size).toBe(0);
+    expect(matcher.backlog.size).toBe(0);
     await expect(operation.wait()).resolves.toEqual({ isSuccess: true, successResult: completed });
     await expect(operation.wait()).resolves.toEqual({ isSuccess: true, successResult: completed });
   });
 
   it('tells apart operations of different calls that reuse one operationContext', async () => {
-    const { router, deliver } = createRouter();
-    const first = router.registerOperation(spec('menu', 'c1'));
-    const second = router.registerOperation(spec('menu', 'c2'));
+    const { matcher, deliver } = createMatcher();
+    const first = matcher.registerOperation(spec('menu', 'c1'));
+    const second = matcher.registerOperation(spec('menu', 'c2'));
     const failed = deliver('PlayFailed', { callConnectionId: 'c2', operationContext: 'menu' });
     const completed = deliver('PlayCompleted', {
       callConnectionId: 'c1',
@@ -380,8 +380,8 @@ describe('operations', () => {
   });
 
   it('times out a wait without forgetting the operation', async () => {
-    const { router, deliver } = createRouter();
-    const operation = router.registerOperation(spec('op1', 'c1'));
+    const { matcher, deliver } = createMatcher();
+    const operation = matcher.registerOperation(spec('op1', 'c1'));
     await expect(operation.wait({ timeoutMs: 5 })).rejects.toThrow(
       /PlayCompleted\|PlayFailed of play/,
     );
@@ -391,32 +391,32 @@ describe('operations', () => {
 
   it('forgets an operation nobody waits for after the default timeout', () => {
     vi.useFakeTimers();
-    const { router } = createRouter({ defaultTimeoutMs: 1_000 });
-    router.registerOperation(spec('op1', 'c1'));
-    expect(router.operations.size).toBe(1);
+    const { matcher } = createMatcher({ defaultTimeoutMs: 1_000 });
+    matcher.registerOperation(spec('op1', 'c1'));
+    expect(matcher.operations.size).toBe(1);
     vi.advanceTimersByTime(1_002);
-    expect(router.operations.size).toBe(0);
+    expect(matcher.operations.size).toBe(0);
   });
 });
 
 describe('shutdown', () => {
   it('rejects every pending wait at once and refuses new ones', async () => {
-    const { router } = createRouter({ defaultTimeoutMs: 240_000 });
-    const waiting = router.wait({ kind: 'CallConnected' });
-    const operation = router.registerOperation({
+    const { matcher } = createMatcher({ defaultTimeoutMs: 240_000 });
+    const waiting = matcher.wait({ kind: 'CallConnected' });
+    const operation = matcher.registerOperation({
       operationContext: 'op',
       successKinds: ['CallConnected'],
       failureKinds: [],
       name: 'createCall',
     });
     const operationWait = operation.wait();
-    router.close();
+    matcher.close();
     const error = await waiting.catch((e) => e);
     expect(error).toBeInstanceOf(CallAutomationShutdownError);
     expect(error.message).toMatch(/shutting down/);
     await expect(operationWait).rejects.toBeInstanceOf(CallAutomationShutdownError);
-    await expect(router.wait({ kind: 'A' })).rejects.toBeInstanceOf(CallAutomationShutdownError);
-    expect(router.waiters.size).toBe(0);
-    expect(router.operations.size).toBe(0);
+    await expect(matcher.wait({ kind: 'A' })).rejects.toBeInstanceOf(CallAutomationShutdownError);
+    expect(matcher.waiters.size).toBe(0);
+    expect(matcher.operations.size).toBe(0);
   });
 });

@@ -1,25 +1,25 @@
-import { CallEventRouter } from '../../lib/processor/call-event-router';
+import type { AnyCallEvent } from '../../lib/events/call-event.types';
+import { CallEventMatcher } from '../../lib/processor/call-event-matcher';
 import type { OngoingEventHandler } from '../../lib/processor/ongoing-handler-registry';
-import type { AnyCallEvent } from '../../lib/processor/waiter';
 
-export interface RouterUnderTest {
-  router: CallEventRouter;
-  /** Errors thrown by ongoing handlers (the router's owner isolates them). */
+export interface MatcherUnderTest {
+  matcher: CallEventMatcher;
+  /** Errors thrown by ongoing handlers (the matcher's owner isolates them). */
   handlerErrors: unknown[];
   deliver(kind: string, data?: Record<string, unknown>): AnyCallEvent;
 }
 
-/** A router as EventProcessorService builds it, with short defaults for tests. */
-export function createRouter(
+/** A matcher as EventProcessorService builds it, with short defaults for tests. */
+export function createMatcher(
   options: Partial<{
     defaultTimeoutMs: number;
     backlogTtlMs: number;
     maxBacklogEvents: number;
     maxBacklogBytes: number;
   }> = {},
-): RouterUnderTest {
+): MatcherUnderTest {
   const handlerErrors: unknown[] = [];
-  const router = new CallEventRouter({
+  const matcher = new CallEventMatcher({
     defaultTimeoutMs: options.defaultTimeoutMs ?? 1_000,
     backlogTtlMs: options.backlogTtlMs ?? 5_000,
     maxBacklogEvents: options.maxBacklogEvents ?? 10_000,
@@ -34,11 +34,14 @@ export function createRouter(
   });
   let sequence = 0;
   return {
-    router,
+    matcher,
     handlerErrors,
     deliver(kind, data = {}) {
       const event = { ...data, kind } as AnyCallEvent;
-      router.deliver(event, { id: `event-${sequence++}`, type: `Microsoft.Communication.${kind}` });
+      matcher.deliver(event, {
+        id: `event-${sequence++}`,
+        type: `Microsoft.Communication.${kind}`,
+      });
       return event;
     },
   };
