@@ -125,7 +125,8 @@ export class EventProcessorService
 
   /**
    * Resolves with the first event that matches: the oldest matching event of the backlog, or
-   * the next one to arrive. Rejects with `CallAutomationTimeoutError` after `timeoutMs`
+   * the next one to arrive. A predicate matches when it returns a truthy value, as with
+   * `Array.prototype.find`. Rejects with `CallAutomationTimeoutError` after `timeoutMs`
    * (default `defaultTimeoutMs`), with the signal's reason when aborted, and with
    * `CallDisconnectedError` when the named call ends first.
    */
@@ -134,7 +135,7 @@ export class EventProcessorService
     options?: WaitOptions,
   ): Promise<CallEventOfKind<K>>;
   waitForEvent<E = CallEvent>(
-    condition: CallEventFilter | ((event: AnyCallEvent) => boolean),
+    condition: CallEventFilter | ((event: AnyCallEvent) => unknown),
     options?: WaitOptions,
   ): Promise<E>;
   waitForEvent(

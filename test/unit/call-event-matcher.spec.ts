@@ -4,6 +4,7 @@ import {
   CallDisconnectedError,
 } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AnyCallEvent } from '../../lib/events/call-event.types';
 import { createMatcher } from '../support/matcher';
 
 afterEach(() => {
@@ -53,6 +54,20 @@ describe('waiting for events', () => {
     const failed = deliver('PlayFailed', { callConnectionId: 'c1' });
     await expect(either).resolves.toBe(failed);
     await expect(any).resolves.toBe(failed);
+  });
+
+  it('matches when a predicate returns any truthy value, as Array.prototype.find does', async () => {
+    const { matcher, deliver } = createMatcher();
+    const contextOf = (event: AnyCallEvent) =>
+      (event as { operationContext?: string }).operationContext;
+    const live = matcher.wait((event) => event.kind === 'PlayCompleted' && contextOf(event));
+    const falsy = [0, '', null, undefined, Number.NaN, false].map((value) =>
+      matcher.wait(() => value, { timeoutMs: 20 }).catch((error: unknown) => error),
+    );
+    deliver('PlayCompleted', { callConnectionId: 'c1' }); // no operationContext: falsy
+    const played = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'menu' });
+    await expect(live).resolves.toBe(played);
+    for (const waiting of falsy) expect(await waiting).toBeInstanceOf(CallAutomationTimeoutError);
   });
 
   it('leaves nothing behind once settled', async () => {
@@ -138,6 +153,19 @@ describe('the backlog', () => {
     cyclic.self = cyclic;
     const event = deliver('Custom', cyclic);
     await expect(matcher.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
+  });
+
+  it('serves a predicate that returns a truthy non-boolean from the backlog', async () => {
+    const { matcher, deliver } = createMatcher();
+    deliver('ToneReceived', { callConnectionId: 'c1' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '7' });
+    await expect(
+      matcher.wait((event) => (event as { tone?: string }).tone, { timeoutMs: 20 }),
+    ).resolves.toMatchObject({ tone: '7' });
+    await expect(matcher.wait(() => 1, { timeoutMs: 20 })).resolves.toEqual({
+      kind: 'ToneReceived',
+      callConnectionId: 'c1',
+    });
   });
 
   it('holds at most maxBacklogEvents, dropping the oldest', async () => {
