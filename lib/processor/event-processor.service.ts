@@ -69,6 +69,10 @@ export class EventProcessorService
             spec.callConnectionId ? ` of call ${spec.callConnectionId}` : ''
           }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
         ),
+      onAttachToEndedCall: (callConnectionId, kinds) =>
+        this.logger.debug(
+          `attachOngoingEventProcessor(${callConnectionId}, ${kinds.join('|')}): that call has ended (its CallDisconnected was delivered), so the handler is not kept and will not run.`,
+        ),
     });
     this.dispatcher = new CallEventDispatcher(this.matcher, handlers, this.runner);
   }
@@ -147,7 +151,9 @@ export class EventProcessorService
 
   /**
    * Runs `handler` for every event of these kinds (`'*'` for all) of the call, until the
-   * returned function is called or the call disconnects.
+   * returned function is called or the call disconnects. A call that has already ended (its
+   * CallDisconnected was delivered less than `disconnectedCallTtlMs` ago) keeps no handler:
+   * the handler never runs and the returned function does nothing (logged at debug level).
    */
   attachOngoingEventProcessor<K extends string>(
     callConnectionId: string,

@@ -376,6 +376,46 @@ describe('CallDisconnected', () => {
   });
 });
 
+describe('after CallDisconnected', () => {
+  it('does not keep a handler attached to a call that has ended: attach returns a detach that does nothing', () => {
+    const { matcher, deliver } = createMatcher();
+    const handled: string[] = [];
+    const detaches: (() => void)[] = [];
+    for (let index = 0; index < 1_000; index++) {
+      const call = `ended-${index}`;
+      deliver('CallDisconnected', { callConnectionId: call });
+      detaches.push(matcher.attach(call, ['*'], (event) => handled.push(event.kind)));
+      deliver('PlayCompleted', { callConnectionId: call }); // a straggler of the ended call
+    }
+    expect(matcher.ongoing.callCount).toBe(0);
+    expect(handled).toEqual([]);
+    for (const detach of detaches) detach();
+    // A call that has not ended keeps its handler.
+    matcher.attach('live', ['PlayCompleted'], (event) => handled.push(event.kind));
+    deliver('PlayCompleted', { callConnectionId: 'live' });
+    expect(handled).toEqual(['PlayCompleted']);
+    expect(matcher.ongoing.callCount).toBe(1);
+  });
+
+  it('settles at once an operation registered for a call that has just disconnected', async () => {
+    const { matcher, deliver } = createMatcher();
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    const play = matcher.registerOperation({
+      operationContext: 'play-after-end',
+      callConnectionId: 'c1',
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'playToAll on call c1',
+    });
+    expect(play.isSettled).toBe(true);
+    expect(matcher.operations.size).toBe(0);
+    await expect(play.wait({ timeoutMs: 50 })).resolves.toEqual({
+      isSuccess: false,
+      failureResult: disconnected,
+    });
+  });
+});
+
 describe('operations', () => {
   const spec = (operationContext: string, callConnectionId?: string) => ({
     operationContext,
