@@ -169,7 +169,12 @@ export class EventProcessorService
     return this.matcher.attach(callConnectionId, kinds, handler as OngoingEventHandler);
   }
 
-  /** Detaches the call's ongoing handlers of these kinds, or all of them without `kind`. */
+  /**
+   * Without `kind`: detaches every ongoing handler of the call. With `kind`: takes these kinds
+   * out of the call's attachments, so a handler attached for `['PlayCompleted', 'PlayFailed']`
+   * keeps running for PlayFailed after `detachOngoingEventProcessor(id, 'PlayCompleted')`.
+   * `'*'` detaches the handlers attached for `'*'`; naming a kind leaves those whole.
+   */
   detachOngoingEventProcessor(callConnectionId: string, kind?: string | readonly string[]): void {
     const kinds =
       kind === undefined

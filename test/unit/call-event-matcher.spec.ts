@@ -294,6 +294,51 @@ describe('ongoing handlers', () => {
     expect(matcher.ongoing.callCount).toBe(0);
   });
 
+  it('detaching a kind takes that kind out of every attachment of the call; their other kinds keep running', () => {
+    const { matcher, deliver } = createMatcher();
+    const seen: string[] = [];
+    const detachBoth = matcher.attach('c1', ['PlayCompleted', 'PlayFailed'], (event) =>
+      seen.push(`both:${event.kind}`),
+    );
+    matcher.attach('c1', ['PlayCompleted'], (event) => seen.push(`completed:${event.kind}`));
+    matcher.attach('c1', ['*'], (event) => seen.push(`any:${event.kind}`));
+    matcher.attach('c2', ['PlayCompleted'], (event) => seen.push(`other call:${event.kind}`));
+
+    matcher.detach('c1', ['PlayCompleted']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    deliver('PlayCompleted', { callConnectionId: 'c2' });
+    // '*' is not a list of kinds: detaching one kind leaves a '*' attachment whole.
+    expect(seen).toEqual([
+      'any:PlayCompleted',
+      'both:PlayFailed',
+      'any:PlayFailed',
+      'other call:PlayCompleted',
+    ]);
+
+    seen.length = 0;
+    detachBoth(); // removes what is left of its attachment
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['any:PlayFailed']);
+    matcher.detach('c1', ['*']);
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['any:PlayFailed']);
+    expect(matcher.ongoing.callCount).toBe(1); // c2 only
+  });
+
+  it('detaching every kind of an attachment, one by one, removes it', () => {
+    const { matcher, deliver } = createMatcher();
+    const seen: string[] = [];
+    matcher.attach('c1', ['PlayCompleted', 'PlayFailed'], (event) => seen.push(event.kind));
+    matcher.detach('c1', ['PlayFailed']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    matcher.detach('c1', ['PlayCompleted']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['PlayCompleted']);
+    expect(matcher.ongoing.callCount).toBe(0);
+  });
+
   it('does not let a throwing handler stop the others', () => {
     const { matcher, deliver, handlerErrors } = createMatcher();
     const seen: string[] = [];
