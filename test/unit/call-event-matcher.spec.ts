@@ -5,11 +5,41 @@ import {
 } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnyCallEvent } from '../../lib/events/call-event.types';
+import type { CallEventMatcher } from '../../lib/processor/call-event-matcher';
 import { createMatcher } from '../support/matcher';
 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/**
+ * What each registry's indexes hold: the size of every Map, Set and queue among its fields
+ * (private ones included), so an empty Set left under a key shows even when the counters say 0.
+ */
+function indexSizes(matcher: CallEventMatcher): Record<string, Record<string, number>> {
+  const sizesOf = (registry: object) => {
+    const sizes: Record<string, number> = {};
+    for (const [field, value] of Object.entries(registry)) {
+      const size = (value as { size?: unknown } | null)?.size;
+      if (typeof size === 'number') sizes[field] = size;
+    }
+    return sizes;
+  };
+  return {
+    waiters: sizesOf(matcher.waiters),
+    operations: sizesOf(matcher.operations),
+    ongoing: sizesOf(matcher.ongoing),
+  };
+}
+
+/** The indexes that still hold something, as `registry.field: size`. */
+function nonEmptyIndexes(matcher: CallEventMatcher): string[] {
+  return Object.entries(indexSizes(matcher)).flatMap(([registry, sizes]) =>
+    Object.entries(sizes)
+      .filter(([, size]) => size > 0)
+      .map(([field, size]) => `${registry}.${field}: ${size}`),
+  );
+}
 
 describe('waiting for events', () => {
   it('resolves a waiter with the first matching live event', async () => {
@@ -86,6 +116,7 @@ describe('waiting for events', () => {
     const timedOut = matcher.wait({ callConnectionId: 'c9' }, { timeoutMs: 1 });
     await expect(timedOut).rejects.toBeInstanceOf(CallAutomationTimeoutError);
     expect(matcher.waiters.size).toBe(0);
+    expect(nonEmptyIndexes(matcher)).toEqual([]);
   });
 });
 
@@ -153,6 +184,21 @@ describe('the backlog', () => {
     cyclic.self = cyclic;
     const event = deliver('Custom', cyclic);
     await expect(matcher.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
+  });
+
+  it('gives a predicate waiter the oldest backlogged event it accepts, not the newest', async () => {
+    const { matcher, deliver } = createMatcher();
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
+    deliver('ToneReceived', { callConnectionId: 'c2', tone: '2' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '3' });
+    const isTone = (event: AnyCallEvent) => event.kind === 'ToneReceived';
+    const tones: unknown[] = [];
+    for (let index = 0; index < 3; index++) {
+      tones.push(((await matcher.wait(isTone, { timeoutMs: 20 })) as { tone?: string }).tone);
+    }
+    expect(tones).toEqual(['1', '2', '3']);
+    expect(matcher.backlog.size).toBe(1); // the PlayCompleted
   });
 
   it('serves a predicate that returns a truthy non-boolean from the backlog', async () => {
@@ -509,6 +555,78 @@ describe('operations', () => {
     expect(matcher.operations.size).toBe(1);
     vi.advanceTimersByTime(1_002);
     expect(matcher.operations.size).toBe(0);
+  });
+});
+
+describe('memory', () => {
+  it('leaves no index entry behind (no empty Set or Map per call or key) once many calls have come and gone', async () => {
+    const { matcher, deliver } = createMatcher({ defaultTimeoutMs: 60_000 });
+    const outcomes: Promise<unknown>[] = [];
+    const settle = (promise: Promise<unknown>) => outcomes.push(promise.catch(() => undefined));
+    const play = (operationContext: string, callConnectionId?: string) => ({
+      operationContext,
+      ...(callConnectionId ? { callConnectionId } : {}),
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'play',
+    });
+    const calls = 200;
+    for (let index = 0; index < calls; index++) {
+      const call = `call-${index}`;
+      // Waiters filed under each kind of index key, settled every way a waiter can end.
+      settle(matcher.wait({ callConnectionId: call, kind: ['PlayCompleted', 'PlayFailed'] }));
+      settle(matcher.wait({ callConnectionId: call }));
+      settle(matcher.wait({ callConnectionId: call, kind: 'RecognizeCompleted' })); // disconnect
+      settle(matcher.wait({ operationContext: `menu-${index}` }));
+      settle(matcher.wait({ kind: `Custom-${index}` }, { timeoutMs: 1 })); // times out
+      const controller = new AbortController();
+      settle(matcher.wait({ callConnectionId: call, kind: 'Tone' }, { signal: controller.signal }));
+      controller.abort();
+      settle(matcher.wait((event) => event.callConnectionId === call && event.kind === 'Bye'));
+      // Operations: bound at once, bound later, settled by their outcome or by the disconnect.
+      const menu = matcher.registerOperation(play(`menu-${index}`, call));
+      const create = matcher.registerOperation({
+        operationContext: `create-${index}`,
+        successKinds: ['CallConnected'],
+        failureKinds: ['CreateCallFailed'],
+        name: 'createCall',
+      });
+      matcher.bindOperationToCall(create, call);
+      const hold = matcher.registerOperation(play(`hold-${index}`, call));
+      for (const operation of [menu, create, hold]) settle(operation.wait());
+      // Ongoing handlers: freed by the disconnect, by their detach function, by kind.
+      const detachPlays = matcher.attach(call, ['PlayCompleted', 'PlayFailed'], () => {});
+      matcher.attach(call, ['*'], () => {});
+      matcher.detach(call, ['PlayCompleted']);
+      if (index % 2 === 0) detachPlays();
+      const detachAlone = matcher.attach(`alone-${index}`, ['A', 'B'], () => {});
+      matcher.attach(`by-kind-${index}`, ['A', 'B'], () => {});
+      matcher.detach(`by-kind-${index}`, ['A']);
+      matcher.detach(`by-kind-${index}`, ['B']);
+      detachAlone();
+    }
+    for (const [registry, sizes] of Object.entries(indexSizes(matcher))) {
+      expect(
+        Object.values(sizes).some((size) => size > 0),
+        registry,
+      ).toBe(true); // busy now
+    }
+
+    for (let index = 0; index < calls; index++) {
+      const call = `call-${index}`;
+      deliver('CallConnected', { callConnectionId: call, operationContext: `create-${index}` });
+      deliver('PlayFailed', { callConnectionId: call, operationContext: `menu-${index}` });
+      deliver('Bye', { callConnectionId: call });
+      deliver('CallDisconnected', { callConnectionId: call });
+    }
+    await Promise.all(outcomes);
+
+    expect(matcher.snapshot()).toMatchObject({
+      pendingWaiters: 0,
+      pendingOperations: 0,
+      callsWithOngoingHandlers: 0,
+    });
+    expect(nonEmptyIndexes(matcher)).toEqual([]);
   });
 });
 
