@@ -44,6 +44,14 @@ export interface CallEventMatcherOptions {
   maxBacklogEvents: number;
   /** Most characters of event text the backlog holds. @default unbounded */
   maxBacklogBytes?: number;
+  /**
+   * How long a call's CallDisconnected is remembered, so that waiters, operations and ongoing
+   * handlers that come later for that call end at once. Its own bound, not the backlog's: a
+   * backlog turned off (backlogTtlMs 0) must not turn these guarantees off.
+   */
+  disconnectedCallTtlMs: number;
+  /** Most ended calls remembered at once; past it the oldest is forgotten. */
+  maxDisconnectedCalls: number;
   /** Runs one ongoing handler; the caller isolates its errors. */
   invokeOngoing: (
     handler: OngoingEventHandler,
@@ -80,7 +88,10 @@ export class CallEventMatcher {
       options.maxBacklogEvents,
       options.maxBacklogBytes,
     );
-    this.disconnected = new ExpiringMap(options.backlogTtlMs, options.maxBacklogEvents);
+    this.disconnected = new ExpiringMap(
+      options.disconnectedCallTtlMs,
+      options.maxDisconnectedCalls,
+    );
   }
 
   get isClosed(): boolean {

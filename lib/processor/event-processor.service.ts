@@ -59,6 +59,8 @@ export class EventProcessorService
       backlogTtlMs: options.backlogTtlMs,
       maxBacklogEvents: options.maxBacklogEvents,
       maxBacklogBytes: options.maxBacklogBytes,
+      disconnectedCallTtlMs: options.disconnectedCallTtlMs,
+      maxDisconnectedCalls: options.maxDisconnectedCalls,
       invokeOngoing: (handler, event, metadata) =>
         this.runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
           handler(event, metadata),

@@ -507,6 +507,61 @@ describe('after CallDisconnected', () => {
   });
 });
 
+describe('the memory of disconnected calls', () => {
+  it('keeps the after-disconnect guarantees with the backlog turned off (backlogTtlMs: 0)', async () => {
+    const { matcher, deliver } = createMatcher({ backlogTtlMs: 0, maxBacklogEvents: 0 });
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    const error = await matcher
+      .wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }, { timeoutMs: 200 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallDisconnectedError);
+    const play = matcher.registerOperation({
+      operationContext: 'play-1',
+      callConnectionId: 'c1',
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'playToAll on call c1',
+    });
+    expect(play.isSettled).toBe(true);
+    await expect(play.wait({ timeoutMs: 200 })).resolves.toEqual({
+      isSuccess: false,
+      failureResult: disconnected,
+    });
+    matcher.attach('c1', ['*'], () => {});
+    expect(matcher.ongoing.callCount).toBe(0);
+    expect(matcher.snapshot()).toMatchObject({ backlogEvents: 0, recentlyDisconnectedCalls: 1 });
+  });
+
+  it('remembers a call for disconnectedCallTtlMs, and at most maxDisconnectedCalls calls', async () => {
+    vi.useFakeTimers();
+    const { matcher, deliver } = createMatcher({
+      backlogTtlMs: 1_000,
+      disconnectedCallTtlMs: 30_000,
+      maxDisconnectedCalls: 2,
+    });
+    for (const call of ['c1', 'c2', 'c3']) deliver('CallDisconnected', { callConnectionId: call });
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(2); // c1 went first
+    const forgotten = matcher.wait(
+      { callConnectionId: 'c1', kind: 'PlayCompleted' },
+      { timeoutMs: 10 },
+    );
+    vi.advanceTimersByTime(10);
+    await expect(forgotten).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+    vi.advanceTimersByTime(29_980); // long past backlogTtlMs
+    await expect(
+      matcher.wait({ callConnectionId: 'c3', kind: 'PlayCompleted' }),
+    ).rejects.toBeInstanceOf(CallDisconnectedError);
+    vi.advanceTimersByTime(20);
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(0);
+  });
+
+  it('forgets ended calls at once with disconnectedCallTtlMs: 0', () => {
+    const { matcher, deliver } = createMatcher({ disconnectedCallTtlMs: 0 });
+    deliver('CallDisconnected', { callConnectionId: 'c1' });
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(0);
+  });
+});
+
 describe('operations', () => {
   const spec = (operationContext: string, callConnectionId?: string) => ({
     operationContext,
