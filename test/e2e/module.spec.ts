@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHook } from 'node:async_hooks';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory, REQUEST } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -177,7 +177,7 @@ describe('CallAutomationModule', () => {
 
   it('rejects pending waiters at once on shutdown, and leaves no timer behind', async () => {
     // Every timer the library's code starts, until it is cleared or has fired.
-    const library = fileURLToPath(new URL('../../lib/', import.meta.url));
+    const library = join(process.cwd(), 'lib', sep);
     const timers = new Map<number, string>();
     const hook = createHook({
       init(asyncId, type) {
