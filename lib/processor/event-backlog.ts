@@ -2,6 +2,7 @@ import type { AnyCallEvent } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
 import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
 import { toCallEvent } from '../events/to-call-event';
+import { survivesJson } from './json-round-trip';
 import { SweepTimer } from './timer';
 import type { Waiter } from './waiter';
 
@@ -106,9 +107,11 @@ export class EventBacklog {
     const now = this.now();
     this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
-    const stored = keepsSource ? source : store(event);
-    // An event kept as an object (not writable as JSON) counts as the bound allows one.
-    const size = typeof stored === 'string' ? stored.length : 0;
+    const text = keepsSource ? source : jsonOf(event);
+    // Kept as an object when its JSON would give back a different event (Infinity, a Date...);
+    // it still counts its JSON's length. One JSON cannot write (a cycle) counts as none.
+    const stored = text !== undefined && (keepsSource || survivesJson(event)) ? text : event;
+    const size = text?.length ?? 0;
     if (size > this.maxCharacters) {
       this.evicted++;
       return;
@@ -237,11 +240,11 @@ function matchesFilter(filter: NormalizedFilter, entry: BacklogEntry): boolean {
   );
 }
 
-function store(event: AnyCallEvent): string | AnyCallEvent {
+function jsonOf(event: AnyCallEvent): string | undefined {
   try {
     return JSON.stringify(event);
   } catch {
-    return event; // cyclic or BigInt data given to processEvents by code: kept as it is
+    return undefined; // cyclic or BigInt data given to processEvents by code: kept as it is
   }
 }
 

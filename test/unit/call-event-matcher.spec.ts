@@ -214,6 +214,31 @@ describe('the backlog', () => {
     });
   });
 
+  it('gives a late waiter an event equal to the live one, also where JSON would change it', async () => {
+    const { matcher, deliver } = createMatcher({ maxBacklogBytes: 1_000 });
+    const lossy = {
+      callConnectionId: 'c1',
+      huge: Number.POSITIVE_INFINITY,
+      nothing: Number.NaN,
+      negativeZero: -0,
+      at: new Date(0),
+      list: [1, undefined],
+    };
+    const live = matcher.wait({ callConnectionId: 'c1' });
+    const first = deliver('Custom', lossy);
+    expect(await live).toBe(first);
+    const second = deliver('Custom', { ...lossy, padding: 'x'.repeat(300) });
+    const third = deliver('Custom', { ...lossy, padding: 'y'.repeat(300) });
+    // Kept as objects, they still count their JSON's length against maxBacklogBytes.
+    expect(matcher.backlog.size).toBe(2);
+    expect(matcher.backlog.textSize).toBeGreaterThan(800);
+    expect(deliver('Custom', { ...lossy, padding: 'z'.repeat(300) })).toBeDefined();
+    expect(matcher.backlog.evicted).toBe(1);
+    const restored = await matcher.wait({ callConnectionId: 'c1' });
+    expect(restored).not.toBe(second);
+    expect(restored).toStrictEqual(third);
+  });
+
   it('holds at most maxBacklogEvents, dropping the oldest', async () => {
     const { matcher, deliver } = createMatcher({ maxBacklogEvents: 3 });
     for (let index = 0; index < 5; index++) deliver('Tone', { callConnectionId: 'c1', index });
