@@ -20,7 +20,10 @@ import type { Waiter } from './waiter';
  */
 interface BacklogEntry {
   readonly sequence: number;
-  /** The event as JSON text, or the event itself when it cannot be written as JSON. */
+  /**
+   * The event as JSON text, or the event itself when JSON cannot write it (a cycle) or would
+   * give back a different event (Infinity, -0, a Date: see survivesJson).
+   */
   readonly stored: string | AnyCallEvent;
   /** `stored` is the CloudEvent's text as received (a CloudEvent or a 1-element batch). */
   readonly storedAsCloudEvent: boolean;
