@@ -16,7 +16,9 @@ import type {
   ResolvedCallAutomationOptions,
 } from './options/call-automation-options.interface';
 import { resolveOptions } from './options/resolve-options';
+import { CallEventDispatcher } from './processor/call-event-dispatcher';
 import { EventProcessorService } from './processor/event-processor.service';
+import { callEventMatcherProvider, handlerRunnerProvider } from './processor/processor.providers';
 import { createEventBus } from './transport/create-event-bus';
 import { createCallbackController } from './webhook/callback.controller';
 import { createIncomingCallController } from './webhook/incoming-call.controller';
@@ -76,7 +78,10 @@ function withServices(
       ...(definition.providers ?? []),
       optionsProvider,
       { provide: CALL_EVENT_BUS, inject: [CALL_AUTOMATION_OPTIONS], useFactory: createEventBus },
+      handlerRunnerProvider,
+      callEventMatcherProvider,
       CallEventHandlersExplorer,
+      CallEventDispatcher,
       EventProcessorService,
       CallAutomationService,
       WebhookRequestHandler,

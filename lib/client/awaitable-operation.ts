@@ -23,9 +23,3 @@ export interface AwaitableOperation<N extends OperationName> {
 /** The SDK's result of an operation, plus `operationContext` and `waitForEventProcessor`. */
 export type Awaitable<N extends OperationName, R = unknown> = (R extends object ? R : unknown) &
   AwaitableOperation<N>;
-
-/** The options every mid-call operation of the SDK shares. */
-export interface MidCallOperationOptions {
-  operationContext?: string;
-  operationCallbackUrl?: string;
-}

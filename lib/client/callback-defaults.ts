@@ -1,5 +1,10 @@
 import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
-import type { MidCallOperationOptions } from './awaitable-operation';
+
+/** The options every mid-call operation of the SDK shares. */
+export interface MidCallOperationOptions {
+  operationContext?: string;
+  operationCallbackUrl?: string;
+}
 
 /**
  * Where callbacks go by default: the module's `callbackUri`. Operations that take an

@@ -1,40 +1,4 @@
-import type {
-  AddParticipantFailed,
-  AddParticipantSucceeded,
-  AnswerFailed,
-  CallConnected,
-  CallDisconnected,
-  CallTransferAccepted,
-  CallTransferFailed,
-  CancelAddParticipantFailed,
-  CancelAddParticipantSucceeded,
-  ConnectFailed,
-  ContinuousDtmfRecognitionStopped,
-  ContinuousDtmfRecognitionToneFailed,
-  ContinuousDtmfRecognitionToneReceived,
-  CreateCallFailed,
-  HoldFailed,
-  MediaStreamingFailed,
-  MediaStreamingStarted,
-  MediaStreamingStopped,
-  MoveParticipantFailed,
-  MoveParticipantSucceeded,
-  PlayCanceled,
-  PlayCompleted,
-  PlayFailed,
-  RecognizeCanceled,
-  RecognizeCompleted,
-  RecognizeFailed,
-  RemoveParticipantFailed,
-  RemoveParticipantSucceeded,
-  SendDtmfTonesCompleted,
-  SendDtmfTonesFailed,
-  TranscriptionFailed,
-  TranscriptionStarted,
-  TranscriptionStopped,
-  TranscriptionUpdated,
-} from '@azure/communication-call-automation';
-import type { KnownCallEventKind } from '../events/call-event.types';
+import type { CallEventOfKind, KnownCallEventKind } from '../events/call-event.types';
 
 /**
  * The events that end each operation, as the .NET SDK's event processor has them. An empty
@@ -87,39 +51,13 @@ export const OPERATION_EVENTS = {
 
 export type OperationName = keyof typeof OPERATION_EVENTS;
 
-/** The typed events of each operation: `OperationEvents['play']['success']` is `PlayCompleted`. */
-export interface OperationEvents {
-  createCall: { success: CallConnected; failure: CreateCallFailed };
-  createGroupCall: { success: CallConnected; failure: CreateCallFailed };
-  answerCall: { success: CallConnected; failure: AnswerFailed };
-  connectCall: { success: CallConnected; failure: ConnectFailed };
-  hangUp: { success: CallDisconnected; failure: never };
-  addParticipant: { success: AddParticipantSucceeded; failure: AddParticipantFailed };
-  removeParticipant: { success: RemoveParticipantSucceeded; failure: RemoveParticipantFailed };
-  transferCallToParticipant: { success: CallTransferAccepted; failure: CallTransferFailed };
-  cancelAddParticipantOperation: {
-    success: CancelAddParticipantSucceeded;
-    failure: CancelAddParticipantFailed;
+/**
+ * The typed events of each operation, read from OPERATION_EVENTS:
+ * `OperationEvents['play']['success']` is `PlayCompleted`; `never` where the list is empty.
+ */
+export type OperationEvents = {
+  [N in OperationName]: {
+    success: CallEventOfKind<(typeof OPERATION_EVENTS)[N]['success'][number]>;
+    failure: CallEventOfKind<(typeof OPERATION_EVENTS)[N]['failure'][number]>;
   };
-  moveParticipants: { success: MoveParticipantSucceeded; failure: MoveParticipantFailed };
-  muteParticipant: { success: never; failure: never };
-  play: { success: PlayCompleted; failure: PlayFailed | PlayCanceled };
-  playToAll: { success: PlayCompleted; failure: PlayFailed | PlayCanceled };
-  startRecognizing: { success: RecognizeCompleted; failure: RecognizeFailed | RecognizeCanceled };
-  sendDtmfTones: { success: SendDtmfTonesCompleted; failure: SendDtmfTonesFailed };
-  startContinuousDtmfRecognition: {
-    success: ContinuousDtmfRecognitionToneReceived;
-    failure: ContinuousDtmfRecognitionToneFailed;
-  };
-  stopContinuousDtmfRecognition: {
-    success: ContinuousDtmfRecognitionStopped;
-    failure: ContinuousDtmfRecognitionToneFailed;
-  };
-  hold: { success: never; failure: HoldFailed };
-  unhold: { success: never; failure: HoldFailed };
-  startTranscription: { success: TranscriptionStarted; failure: TranscriptionFailed };
-  stopTranscription: { success: TranscriptionStopped; failure: TranscriptionFailed };
-  updateTranscription: { success: TranscriptionUpdated; failure: TranscriptionFailed };
-  startMediaStreaming: { success: MediaStreamingStarted; failure: MediaStreamingFailed };
-  stopMediaStreaming: { success: MediaStreamingStopped; failure: MediaStreamingFailed };
-}
+};

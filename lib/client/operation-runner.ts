@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventProcessorService } from '../processor/event-processor.service';
-import type {
-  Awaitable,
-  AwaitableOperation,
-  MidCallOperationOptions,
-  OperationResult,
-} from './awaitable-operation';
-import type { CallbackDefaults } from './callback-defaults';
+import type { Awaitable, AwaitableOperation, OperationResult } from './awaitable-operation';
+import type { CallbackDefaults, MidCallOperationOptions } from './callback-defaults';
 import { OPERATION_EVENTS, type OperationName } from './operation-events';
 
 export interface OperationRequest<R> {

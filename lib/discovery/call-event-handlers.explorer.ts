@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { Injector } from '@nestjs/core/injector/injector.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
@@ -16,16 +16,21 @@ export interface DiscoveredCallEventHandler {
 }
 
 /**
- * Finds `@OnCallEvent` methods on every provider and controller at start-up, as
- * `@nestjs/event-emitter` finds `@OnEvent`. Handlers of request-scoped providers get a fresh
- * instance per event (resolved in a context of their own, with `{ event, metadata }` as the
- * request object), so a request-scoped provider works as its users expect.
+ * Finds `@OnCallEvent` methods on every provider and controller at start-up, in its own
+ * `onModuleInit` (as `@nestjs/event-emitter`'s loader finds `@OnEvent`). Nest runs the hooks of
+ * a provider's dependencies first, so discovery is done before the processor starts its bus
+ * (EventProcessorService depends on this explorer through CallEventDispatcher): every event,
+ * even one processed while providers were built, meets the complete list.
+ *
+ * Handlers of request-scoped providers and controllers get a fresh instance per event
+ * (resolved in a context of their own, with `{ event, metadata }` as the request object), so
+ * request scope works as its users expect.
  */
 @Injectable()
-export class CallEventHandlersExplorer {
+export class CallEventHandlersExplorer implements OnModuleInit {
   private readonly logger = new Logger('CallAutomation');
   private readonly injector = new Injector();
-  private byKind: Map<string, DiscoveredCallEventHandler[]> | undefined;
+  private byKind = new Map<string, DiscoveredCallEventHandler[]>();
   private everyKind: DiscoveredCallEventHandler[] = [];
 
   constructor(
@@ -34,10 +39,13 @@ export class CallEventHandlersExplorer {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  /** The handlers for a kind, in discovery order; discovers on first use. */
+  onModuleInit(): void {
+    this.discover();
+  }
+
+  /** The handlers for a kind, in discovery order. */
   handlersFor(kind: string): readonly DiscoveredCallEventHandler[] {
-    if (this.byKind === undefined) this.discover();
-    const exact = this.byKind?.get(kind);
+    const exact = this.byKind.get(kind);
     if (exact === undefined) return this.everyKind;
     if (this.everyKind.length === 0) return exact;
     return [...exact, ...this.everyKind];
@@ -45,23 +53,18 @@ export class CallEventHandlersExplorer {
 
   /** Whether any `@OnCallEvent` method was found. */
   get hasHandlers(): boolean {
-    if (this.byKind === undefined) this.discover();
-    return (this.byKind?.size ?? 0) + this.everyKind.length > 0;
+    return this.byKind.size + this.everyKind.length > 0;
   }
 
-  get all(): readonly DiscoveredCallEventHandler[] {
-    if (this.byKind === undefined) this.discover();
-    const all = new Set([...this.everyKind]);
-    for (const handlers of this.byKind?.values() ?? [])
-      for (const handler of handlers) all.add(handler);
-    return [...all];
-  }
-
-  discover(): void {
+  private discover(): void {
     const byKind = new Map<string, DiscoveredCallEventHandler[]>();
     const everyKind: DiscoveredCallEventHandler[] = [];
-    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
-    for (const wrapper of wrappers) {
+    let count = 0;
+    const wrappers = [
+      ...this.discovery.getProviders().map((wrapper) => [wrapper, 'providers'] as const),
+      ...this.discovery.getControllers().map((wrapper) => [wrapper, 'controllers'] as const),
+    ];
+    for (const [wrapper, collection] of wrappers) {
       const { instance } = wrapper;
       if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance);
@@ -74,7 +77,8 @@ export class CallEventHandlersExplorer {
             : undefined;
         if (!entries?.length) continue;
         const kinds = [...new Set(entries.flatMap((entry) => entry.kinds))];
-        const handler = this.createHandler(wrapper, methodName, kinds);
+        const handler = this.createHandler(wrapper, collection, methodName, kinds);
+        count++;
         if (kinds.includes('*')) {
           everyKind.push(handler);
           continue;
@@ -88,13 +92,12 @@ export class CallEventHandlersExplorer {
     }
     this.byKind = byKind;
     this.everyKind = everyKind;
-    if (byKind.size + everyKind.length > 0) {
-      this.logger.log(`Found ${this.all.length} @OnCallEvent handler(s)`);
-    }
+    if (count > 0) this.logger.log(`Found ${count} @OnCallEvent handler(s)`);
   }
 
   private createHandler(
     wrapper: InstanceWrapper,
+    collection: 'providers' | 'controllers',
     methodName: string,
     kinds: readonly string[],
   ): DiscoveredCallEventHandler {
@@ -108,6 +111,8 @@ export class CallEventHandlersExplorer {
       };
     }
     const host = wrapper.host as Module;
+    // The injector looks the class up in the module's collection it was declared in.
+    const wrappers = collection === 'controllers' ? host.controllers : host.providers;
     return {
       name,
       kinds,
@@ -117,7 +122,7 @@ export class CallEventHandlersExplorer {
         const contextInstance = (await this.injector.loadPerContext(
           instance,
           host,
-          host.providers,
+          wrappers,
           contextId,
         )) as Record<string, (...args: unknown[]) => unknown>;
         return contextInstance[methodName].call(contextInstance, event, metadata);

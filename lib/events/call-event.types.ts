@@ -47,9 +47,3 @@ export interface CallEventMetadata {
   /** CloudEvent `time` (ISO-8601), when given. */
   time?: string;
 }
-
-/** A parsed event together with its envelope. */
-export interface ReceivedCallEvent<E = CallEvent | UnknownCallEvent> {
-  event: E;
-  metadata: CallEventMetadata;
-}

@@ -71,15 +71,28 @@ export function operationContextOf(event: CallEvent | UnknownCallEvent): string 
   return typeof context === 'string' ? context : undefined;
 }
 
+/** Whether an event passes a filter. */
 export function matchesFilter(
   filter: NormalizedFilter,
   event: CallEvent | UnknownCallEvent,
 ): boolean {
+  return matchesFilterKeys(filter, event.callConnectionId, operationContextOf(event), event.kind);
+}
+
+/**
+ * Whether an event with these fields passes a filter: the three a filter reads, for callers
+ * that keep them apart from the event (the backlog's index keys).
+ */
+export function matchesFilterKeys(
+  filter: NormalizedFilter,
+  callConnectionId: string | undefined,
+  operationContext: string | undefined,
+  kind: string,
+): boolean {
   return (
-    (filter.callConnectionId === undefined || filter.callConnectionId === event.callConnectionId) &&
-    (filter.operationContext === undefined ||
-      filter.operationContext === operationContextOf(event)) &&
-    (filter.kinds === undefined || filter.kinds.has(event.kind))
+    (filter.callConnectionId === undefined || filter.callConnectionId === callConnectionId) &&
+    (filter.operationContext === undefined || filter.operationContext === operationContext) &&
+    (filter.kinds === undefined || filter.kinds.has(kind))
   );
 }
 

@@ -6,13 +6,12 @@ import {
   readCloudEvents,
 } from './cloud-event';
 import { describeValue } from './event-filter';
+import { CALL_AUTOMATION_TYPE_PREFIX, kindOfType } from './event-type';
 import { isKnownCallEventKind } from './known-event-kinds';
-import { kindOfType } from './to-call-event';
 
 export const SUBSCRIPTION_VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 /** Event Grid's own events (validation, subscription deleted, ...): never dispatched. */
 const EVENT_GRID_SYSTEM_PREFIX = 'Microsoft.EventGrid.';
-const COMMUNICATION_PREFIX = 'Microsoft.Communication.';
 
 /** An Event Grid event in the Event Grid schema. */
 export interface EventGridEvent {
@@ -108,7 +107,7 @@ export function selectIncomingCallEvents(events: readonly CloudEvent[]): Incomin
     }
     if (event.type.startsWith(EVENT_GRID_SYSTEM_PREFIX)) continue;
     if (
-      event.type.startsWith(COMMUNICATION_PREFIX) &&
+      event.type.startsWith(CALL_AUTOMATION_TYPE_PREFIX) &&
       isKnownCallEventKind(kindOfType(event.type))
     ) {
       throw new CallAutomationEventError(

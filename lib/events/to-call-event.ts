@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseCallAutomationEvent } from '@azure/communication-call-automation';
+import { Logger } from '@nestjs/common';
 import type {
   CallEvent,
   CallEventMetadata,
@@ -7,16 +8,15 @@ import type {
   UnknownCallEvent,
 } from './call-event.types';
 import type { CloudEvent } from './cloud-event';
+import { CALL_AUTOMATION_TYPE_PREFIX, kindOfType } from './event-type';
 import { isKnownCallEventKind, KNOWN_CALL_EVENT_KINDS } from './known-event-kinds';
-
-const TYPE_PREFIX = 'Microsoft.Communication.';
 
 /**
  * Kinds whose data the SDK's parser converts (wire identifiers become SDK identifiers). For
  * every other kind the parser's result is `{ ...data, kind }`: its deserializer passes `data`
  * (mapper type "any") through untouched. Those kinds skip the SDK's generic deserializer,
- * which costs about 10 µs per event; `verifyFastPath` proves at start-up that the installed
- * SDK still gives the same result.
+ * which costs about 10 µs per event; `fastPathMismatches` checks once per process that the
+ * installed SDK still gives the same result.
  */
 const CONVERTED_KINDS: ReadonlySet<KnownCallEventKind> = new Set<KnownCallEventKind>([
   'AddParticipantSucceeded',
@@ -27,13 +27,6 @@ const CONVERTED_KINDS: ReadonlySet<KnownCallEventKind> = new Set<KnownCallEventK
   'MoveParticipantFailed',
   'ParticipantsUpdated',
 ]);
-
-let fastPath = true;
-
-/** `Microsoft.Communication.PlayCompleted` -> `PlayCompleted`; other types stay whole. */
-export function kindOfType(type: string): string {
-  return type.startsWith(TYPE_PREFIX) ? type.slice(TYPE_PREFIX.length) : type;
-}
 
 export function metadataOf(cloudEvent: CloudEvent): CallEventMetadata {
   const metadata: CallEventMetadata = { id: cloudEvent.id, type: cloudEvent.type };
@@ -57,8 +50,9 @@ export interface ConvertedEvent {
  */
 export function toCallEvent(cloudEvent: CloudEvent, ownsData = false): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
-  const known = cloudEvent.type.startsWith(TYPE_PREFIX) && isKnownCallEventKind(kind);
-  if (!known || (fastPath && !CONVERTED_KINDS.has(kind))) {
+  const known =
+    cloudEvent.type.startsWith(CALL_AUTOMATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
+  if (!known || (!CONVERTED_KINDS.has(kind) && fastPathMismatches().length === 0)) {
     if (!ownsData) return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
     // Data parsed from JSON for this call alone: giving it its kind is the same object as the
     // copy (same keys, same order), without copying.
@@ -82,12 +76,29 @@ function parseWithSdk(cloudEvent: CloudEvent): CallEvent {
   });
 }
 
+/** Set on first use by `fastPathMismatches`: a fact of the installed SDK, the same for every module. */
+let mismatches: readonly KnownCallEventKind[] | undefined;
+
 /**
- * Checks, for every kind that skips the SDK, that the installed SDK's parser gives exactly
- * `{ ...data, kind }` for data full of identifier-like fields. If a future SDK converts more,
- * the fast path turns itself off. Returns the kinds that differed.
+ * The kinds that skip the SDK's parser for which the installed SDK does not give exactly
+ * `{ ...data, kind }` (none, for the SDK this library is tested with). Checked once per
+ * process, on first use; if a future SDK converts more, every known kind goes through the SDK
+ * (slower, same results), and a warning says so once.
  */
-export function verifyFastPath(): KnownCallEventKind[] {
+export function fastPathMismatches(): readonly KnownCallEventKind[] {
+  if (mismatches === undefined) {
+    mismatches = findFastPathMismatches();
+    if (mismatches.length > 0) {
+      new Logger('CallAutomation').warn(
+        `The installed @azure/communication-call-automation parses ${mismatches.join(', ')} differently than expected; every event now goes through its parser (slower, same results).`,
+      );
+    }
+  }
+  return mismatches;
+}
+
+/** Parses data full of identifier-like fields with the SDK, for every kind that skips it. */
+function findFastPathMismatches(): KnownCallEventKind[] {
   const identifier = {
     kind: 'communicationUser',
     rawId: '8:acs:u',
@@ -108,12 +119,12 @@ export function verifyFastPath(): KnownCallEventKind[] {
     time: '2026-01-01T00:00:00Z',
     kind: 'shadowed',
   };
-  const differing = KNOWN_CALL_EVENT_KINDS.filter((kind) => {
+  return KNOWN_CALL_EVENT_KINDS.filter((kind) => {
     if (CONVERTED_KINDS.has(kind)) return false;
     const cloudEvent: CloudEvent = {
       id: 'check',
       source: 'check',
-      type: TYPE_PREFIX + kind,
+      type: CALL_AUTOMATION_TYPE_PREFIX + kind,
       data: structuredClone(data),
     };
     try {
@@ -122,6 +133,4 @@ export function verifyFastPath(): KnownCallEventKind[] {
       return true;
     }
   });
-  fastPath = differing.length === 0;
-  return differing;
 }

@@ -1,10 +1,12 @@
-import type { ModuleRef } from '@nestjs/core';
-import { EVENT_EMITTER_PREFIX } from '../constants';
-import type { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from '../constants';
+import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
 import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
+import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventSink, ReceivedEvent } from '../transport/call-event-bus.interface';
-import type { CallEventMatcher } from './call-event-matcher';
-import type { IsolatedHandlerRunner } from './isolated-handler-runner';
+import { CallEventMatcher } from './call-event-matcher';
+import { IsolatedHandlerRunner } from './isolated-handler-runner';
 
 /** Minimal view of `EventEmitter2`, so `@nestjs/event-emitter` stays optional. */
 interface Emitter {
@@ -20,19 +22,26 @@ interface Emitter {
  * | `runHandlers`: once per cluster | `@OnCallEvent` handlers and the `@nestjs/event-emitter` bridge |
  *
  * Handlers run after the current turn (after the webhook's answer) and never delay it.
+ *
+ * Its `onModuleInit` looks up `EventEmitter2`; Nest runs it before the hook of
+ * EventProcessorService (which depends on this class) starts the bus, so no event reaches the
+ * dispatcher before the bridge is known.
  */
-export class CallEventDispatcher implements CallEventSink {
+@Injectable()
+export class CallEventDispatcher implements CallEventSink, OnModuleInit {
   private emitter: Emitter | undefined;
 
   constructor(
     private readonly matcher: CallEventMatcher,
     private readonly handlers: CallEventHandlersExplorer,
     private readonly runner: IsolatedHandlerRunner,
+    private readonly moduleRef: ModuleRef,
+    @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
   ) {}
 
   /** Looks up `EventEmitter2` once, when the bridge is on and `EventEmitterModule` is imported. */
-  async connectEventEmitter(moduleRef: ModuleRef, enabled: boolean): Promise<void> {
-    this.emitter = enabled ? await findEventEmitter(moduleRef) : undefined;
+  async onModuleInit(): Promise<void> {
+    if (this.options.emitToEventEmitter) this.emitter = await findEventEmitter(this.moduleRef);
   }
 
   deliver(received: ReceivedEvent): void {

@@ -1,6 +1,6 @@
 import type { AnyCallEvent } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
-import { type NormalizedFilter, operationContextOf } from '../events/event-filter';
+import { matchesFilterKeys, operationContextOf } from '../events/event-filter';
 import { toCallEvent } from '../events/to-call-event';
 import { survivesJson } from './json-round-trip';
 import { SweepTimer } from './timer';
@@ -164,7 +164,7 @@ export class EventBacklog {
         if (found !== undefined && entry.sequence > found.sequence) break;
         const accepted =
           waiter.filter !== undefined
-            ? matchesFilter(waiter.filter, entry)
+            ? matchesFilterKeys(waiter.filter, entry.call, entry.operationContext, entry.kind)
             : waiter.accepts(restore(entry));
         if (accepted) {
           found = entry;
@@ -232,15 +232,6 @@ export class EventBacklog {
     unlinkFrom(this.byKind, entry.kind, entry, BY_KIND);
     if (this.count === 0) this.timer.cancel();
   }
-}
-
-/** The index keys are the fields a filter reads (callConnectionId, operationContext, kind). */
-function matchesFilter(filter: NormalizedFilter, entry: BacklogEntry): boolean {
-  return (
-    (filter.callConnectionId === undefined || filter.callConnectionId === entry.call) &&
-    (filter.operationContext === undefined || filter.operationContext === entry.operationContext) &&
-    (filter.kinds === undefined || filter.kinds.has(entry.kind))
-  );
 }
 
 function jsonOf(event: AnyCallEvent): string | undefined {

@@ -6,13 +6,11 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from '../constants';
-import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
 import type { AnyCallEvent, CallEvent, CallEventOfKind } from '../events/call-event.types';
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
-import { metadataOf, toCallEvent, verifyFastPath } from '../events/to-call-event';
+import { metadataOf, toCallEvent } from '../events/to-call-event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
@@ -37,57 +35,31 @@ type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | 
 /**
  * The event processor: correlates every callback with its call and operation, lets code
  * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
+ *
+ * This class is the API and the bus's lifecycle (start at init, close at shutdown); it parses
+ * what `processEvents` gets and publishes it on the bus. The bus hands accepted events to
+ * CallEventDispatcher, which gives them to CallEventMatcher (waiters, operations, ongoing
+ * handlers, backlog) on every replica and runs `@OnCallEvent` handlers once per cluster.
  */
 @Injectable()
 export class EventProcessorService
   implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('CallAutomation');
-  private readonly runner = new IsolatedHandlerRunner(this.logger);
-  /** The matching engine of this replica (exposed for diagnostics and benchmarks). */
-  readonly matcher: CallEventMatcher;
-  private readonly dispatcher: CallEventDispatcher;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     @Inject(CALL_EVENT_BUS) private readonly bus: CallEventBus,
-    private readonly handlers: CallEventHandlersExplorer,
-    private readonly moduleRef: ModuleRef,
-  ) {
-    this.matcher = new CallEventMatcher({
-      defaultTimeoutMs: options.defaultTimeoutMs,
-      backlogTtlMs: options.backlogTtlMs,
-      maxBacklogEvents: options.maxBacklogEvents,
-      maxBacklogBytes: options.maxBacklogBytes,
-      disconnectedCallTtlMs: options.disconnectedCallTtlMs,
-      maxDisconnectedCalls: options.maxDisconnectedCalls,
-      invokeOngoing: (handler, event, metadata) =>
-        this.runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
-          handler(event, metadata),
-        ),
-      onOperationContextReuse: (spec) =>
-        this.logger.warn(
-          `operationContext '${spec.operationContext}' is already in use by a pending operation${
-            spec.callConnectionId ? ` of call ${spec.callConnectionId}` : ''
-          }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
-        ),
-      onAttachToEndedCall: (callConnectionId, kinds) =>
-        this.logger.debug(
-          `attachOngoingEventProcessor(${callConnectionId}, ${kinds.join('|')}): that call has ended (its CallDisconnected was delivered), so the handler is not kept and will not run.`,
-        ),
-    });
-    this.dispatcher = new CallEventDispatcher(this.matcher, handlers, this.runner);
-  }
+    private readonly matcher: CallEventMatcher,
+    private readonly dispatcher: CallEventDispatcher,
+    private readonly runner: IsolatedHandlerRunner,
+  ) {}
 
+  /**
+   * Starts the bus: from now on every accepted event reaches the dispatcher (events processed
+   * before, while providers were built, were held by the bus and come first).
+   */
   async onModuleInit(): Promise<void> {
-    const differing = verifyFastPath();
-    if (differing.length > 0) {
-      this.logger.warn(
-        `The installed @azure/communication-call-automation parses ${differing.join(', ')} differently than expected; every event now goes through its parser (slower, same results).`,
-      );
-    }
-    this.handlers.discover();
-    await this.dispatcher.connectEventEmitter(this.moduleRef, this.options.emitToEventEmitter);
     await this.bus.start(this.dispatcher);
   }
 

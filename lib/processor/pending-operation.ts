@@ -38,10 +38,11 @@ export class PendingOperation implements QueueItem {
   private readonly waits = new Set<PendingWait>();
   private readonly successKinds: ReadonlySet<string>;
   private readonly failureKinds: ReadonlySet<string>;
-  /** Set by the registry: called once the operation no longer needs matching. */
+  /** Set by the registry: called once the operation no longer needs matching. @internal */
   onDone: (operation: PendingOperation) => void = () => {};
   /** Its retention time (the default timeout, from the request) has passed with no outcome. */
   private expired = false;
+  /** @internal */
   readonly registeredAt = Date.now();
 
   constructor(
@@ -60,6 +61,7 @@ export class PendingOperation implements QueueItem {
     return this.spec.callConnectionId;
   }
 
+  /** @internal */
   set callConnectionId(callConnectionId: string | undefined) {
     this.spec.callConnectionId = callConnectionId;
   }
@@ -68,6 +70,7 @@ export class PendingOperation implements QueueItem {
     return this.result !== undefined || this.error !== undefined;
   }
 
+  /** @internal */
   get waitCount(): number {
     return this.waits.size;
   }
@@ -78,7 +81,7 @@ export class PendingOperation implements QueueItem {
     return `${kinds} of ${this.spec.name} (operationContext ${this.spec.operationContext})`;
   }
 
-  /** Whether the event is this operation's outcome. */
+  /** Whether the event is this operation's outcome. @internal */
   accepts(event: AnyCallEvent): boolean {
     if (operationContextOf(event) !== this.spec.operationContext) return false;
     if (
@@ -90,10 +93,12 @@ export class PendingOperation implements QueueItem {
     return this.successKinds.has(event.kind) || this.failureKinds.has(event.kind);
   }
 
+  /** @internal */
   isSuccessKind(kind: string): boolean {
     return this.successKinds.has(kind);
   }
 
+  /** @internal */
   settleWith(event: AnyCallEvent): void {
     this.settle(
       this.isSuccessKind(event.kind)
@@ -102,11 +107,12 @@ export class PendingOperation implements QueueItem {
     );
   }
 
-  /** The call ended: a failure, unless ending the call was the point (hangUp). */
+  /** The call ended: a failure, unless ending the call was the point (hangUp). @internal */
   disconnected(event: CallDisconnected): void {
     this.settleWith(event);
   }
 
+  /** @internal */
   settle(result: EventResult): void {
     if (this.isSettled) return;
     this.result = result;
@@ -122,6 +128,7 @@ export class PendingOperation implements QueueItem {
     this.onDone(this);
   }
 
+  /** @internal */
   shutdown(): void {
     this.fail(new CallAutomationShutdownError(this.description));
   }
@@ -129,6 +136,7 @@ export class PendingOperation implements QueueItem {
   /**
    * Called by the registry when the default timeout has passed since the request: an operation
    * nobody waits for is then forgotten, so unawaited operations cannot pile up.
+   * @internal
    */
   expire(): void {
     this.expired = true;

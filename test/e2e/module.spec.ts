@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createHook } from 'node:async_hooks';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join, sep } from 'node:path';
-import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory, REQUEST } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
@@ -141,6 +141,111 @@ describe('CallAutomationModule', () => {
       expect(created).toHaveLength(2);
       expect(created[0]).not.toBe(created[1]);
       expect(test.logger.messages('error')).toEqual([]);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('resolves request-scoped controllers per event: scoped themselves, or through a provider they inject', async () => {
+    const created: { kind: string; handled: string[] }[] = [];
+    @Controller({ path: 'per-event', scope: Scope.REQUEST })
+    class PerEventController {
+      readonly handled: string[] = [];
+      constructor(@Inject(REQUEST) readonly request: { event: CallEvent }) {
+        created.push({ kind: 'scoped', handled: this.handled });
+      }
+      @Get()
+      ping(): string {
+        return 'pong';
+      }
+      @OnCallEvent('CallConnected')
+      handle(event: CallEvent, metadata: CallEventMetadata): void {
+        expect(this.request.event).toBe(event);
+        this.handled.push(metadata.id);
+      }
+    }
+    @Injectable({ scope: Scope.REQUEST })
+    class CurrentEvent {
+      constructor(@Inject(REQUEST) readonly request: { event: CallEvent }) {}
+    }
+    @Controller('through-provider')
+    class ThroughProviderController {
+      readonly handled: string[] = [];
+      constructor(readonly current: CurrentEvent) {
+        created.push({ kind: 'through provider', handled: this.handled });
+      }
+      @OnCallEvent('PlayCompleted')
+      handle(event: CallEvent, metadata: CallEventMetadata): void {
+        expect(this.current.request.event).toBe(event);
+        this.handled.push(metadata.id);
+      }
+    }
+    const test = await startApp({
+      controllers: [PerEventController, ThroughProviderController],
+      providers: [CurrentEvent],
+    });
+    try {
+      const posted = await test.post('api/callbacks', [
+        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e1'),
+        cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e2'),
+        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e3'),
+        cloudEvent('PlayCompleted', { callConnectionId: 'c1' }, 'e4'),
+      ]);
+      expect(posted.status).toBe(200);
+      await test.processor.whenIdle();
+      expect(test.logger.messages('error')).toEqual([]);
+      // One instance per event, each handling only its own event.
+      const byEvent = [...created].sort((a, b) =>
+        String(a.handled).localeCompare(String(b.handled)),
+      );
+      expect(byEvent).toEqual([
+        { kind: 'scoped', handled: ['e1'] },
+        { kind: 'scoped', handled: ['e2'] },
+        { kind: 'through provider', handled: ['e3'] },
+        { kind: 'through provider', handled: ['e4'] },
+      ]);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('hands events processed before start-up to handlers, waiters and the event-emitter bridge', async () => {
+    @Injectable()
+    class Recorder {
+      readonly seen: string[] = [];
+      @OnCallEvent('CallConnected')
+      onEvent(_event: CallEvent, metadata: CallEventMetadata): void {
+        this.seen.push(`handler:${metadata.id}`);
+      }
+      @OnEvent('call-automation.CallConnected')
+      onEmitted(_event: CallEvent, metadata: CallEventMetadata): void {
+        this.seen.push(`emitter:${metadata.id}`);
+      }
+    }
+    const EARLY = Symbol('EARLY');
+    const test = await startApp({
+      imports: [EventEmitterModule.forRoot()],
+      providers: [
+        Recorder,
+        {
+          // Runs while providers are built, before any lifecycle hook of the module.
+          provide: EARLY,
+          inject: [EventProcessorService],
+          useFactory: (processor: EventProcessorService) =>
+            processor.processEvents([
+              cloudEvent('CallConnected', { callConnectionId: 'c1' }, 'e1'),
+            ]),
+        },
+      ],
+    });
+    try {
+      expect(test.app.get(EARLY)).toEqual({ received: 1, dispatched: 1, duplicates: 0 });
+      await test.processor.whenIdle();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(test.app.get(Recorder).seen.sort()).toEqual(['emitter:e1', 'handler:e1']);
+      await expect(
+        test.processor.waitForEvent({ callConnectionId: 'c1', kind: 'CallConnected' }),
+      ).resolves.toMatchObject({ callConnectionId: 'c1' });
     } finally {
       await test.close();
     }

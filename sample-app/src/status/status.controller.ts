@@ -35,16 +35,16 @@ export class StatusController {
   }
 
   private view(): StatusView {
-    const { matcher } = this.processor;
+    const snapshot = this.processor.snapshot();
     return {
       replica: this.config.replicaName,
       mode: this.config.emulated ? 'ACS emulator' : 'Azure Communication Services',
       calls: this.timeline.list(),
       totalEvents: this.timeline.totalEvents,
       processor: {
-        pendingWaiters: matcher.waiters.size,
-        pendingOperations: matcher.operations.size,
-        backlog: matcher.backlog.size,
+        pendingWaiters: snapshot.pendingWaiters,
+        pendingOperations: snapshot.pendingOperations,
+        backlog: snapshot.backlogEvents,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };
