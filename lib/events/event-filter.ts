@@ -10,7 +10,11 @@ export interface CallEventFilter {
   kind?: string | readonly string[];
 }
 
-export type CallEventPredicate = (event: CallEvent | UnknownCallEvent) => boolean;
+/**
+ * Matches when it returns a truthy value, as with `Array.prototype.find`
+ * (`e => e.kind === 'PlayCompleted' && e.operationContext` matches events that have a context).
+ */
+export type CallEventPredicate = (event: CallEvent | UnknownCallEvent) => unknown;
 
 /** A filter checked once at the door: kinds as a set, `'*'` folded into "any kind". */
 export interface NormalizedFilter {

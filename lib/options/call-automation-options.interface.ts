@@ -124,6 +124,16 @@ export interface CallAutomationModuleOptions {
    * the heap. @default 67108864 (64 Mi)
    */
   maxBacklogBytes?: number;
+  /**
+   * How long a call is remembered after its CallDisconnected, so that what comes later for it
+   * ends at once instead of waiting out its timeout: `waitForEvent` naming the call rejects
+   * with `CallDisconnectedError`, an operation on it settles as failed, and
+   * `attachOngoingEventProcessor` keeps no handler. Independent of the backlog (`backlogTtlMs:
+   * 0` keeps it); 0 turns it off. @default 60000
+   */
+  disconnectedCallTtlMs?: number;
+  /** Most ended calls remembered (see disconnectedCallTtlMs); past it the oldest goes first. @default 10000 */
+  maxDisconnectedCalls?: number;
   /** How long a CloudEvent id is remembered to drop redeliveries. @default 600000 (ten minutes) */
   dedupeTtlMs?: number;
   /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. @default 100000 */

@@ -18,6 +18,7 @@ import { checkTimeout, Waiter, type WaitOptions } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 const NONE: readonly never[] = [];
+const NOTHING_TO_DETACH = (): void => {};
 
 /** Counts of what one replica's processor holds at a moment (see EventProcessorService.snapshot). */
 export interface ProcessorSnapshot {
@@ -43,6 +44,14 @@ export interface CallEventMatcherOptions {
   maxBacklogEvents: number;
   /** Most characters of event text the backlog holds. @default unbounded */
   maxBacklogBytes?: number;
+  /**
+   * How long a call's CallDisconnected is remembered, so that waiters, operations and ongoing
+   * handlers that come later for that call end at once. Its own bound, not the backlog's: a
+   * backlog turned off (backlogTtlMs 0) must not turn these guarantees off.
+   */
+  disconnectedCallTtlMs: number;
+  /** Most ended calls remembered at once; past it the oldest is forgotten. */
+  maxDisconnectedCalls: number;
   /** Runs one ongoing handler; the caller isolates its errors. */
   invokeOngoing: (
     handler: OngoingEventHandler,
@@ -51,6 +60,8 @@ export interface CallEventMatcherOptions {
   ) => void;
   /** Told when an operationContext is reused while an operation with it is pending. */
   onOperationContextReuse?: (spec: OperationSpec) => void;
+  /** Told when a handler is attached to a call whose CallDisconnected was delivered (not kept). */
+  onAttachToEndedCall?: (callConnectionId: string, kinds: readonly string[]) => void;
 }
 
 /**
@@ -77,7 +88,10 @@ export class CallEventMatcher {
       options.maxBacklogEvents,
       options.maxBacklogBytes,
     );
-    this.disconnected = new ExpiringMap(options.backlogTtlMs, options.maxBacklogEvents);
+    this.disconnected = new ExpiringMap(
+      options.disconnectedCallTtlMs,
+      options.maxDisconnectedCalls,
+    );
   }
 
   get isClosed(): boolean {
@@ -177,11 +191,21 @@ export class CallEventMatcher {
     if (disconnect !== undefined) operation.disconnected(disconnect);
   }
 
+  /**
+   * Attaches an ongoing handler until detached or until the call's CallDisconnected. A call
+   * whose CallDisconnected was already delivered (and is still remembered) gets no more events
+   * that anything would free it on: the handler is not kept, and a detach that does nothing is
+   * returned.
+   */
   attach(
     callConnectionId: string,
     kinds: readonly string[],
     handler: OngoingEventHandler,
   ): () => void {
+    if (this.disconnected.has(callConnectionId)) {
+      this.options.onAttachToEndedCall?.(callConnectionId, kinds);
+      return NOTHING_TO_DETACH;
+    }
     return this.ongoing.attach(callConnectionId, kinds, handler);
   }
 

@@ -2,6 +2,7 @@ import type { AnyCallEvent } from '../events/call-event.types';
 import type { CloudEvent } from '../events/cloud-event';
 import { matchesFilterKeys, operationContextOf } from '../events/event-filter';
 import { toCallEvent } from '../events/to-call-event';
+import { survivesJson } from './json-round-trip';
 import { SweepTimer } from './timer';
 import type { Waiter } from './waiter';
 
@@ -19,7 +20,10 @@ import type { Waiter } from './waiter';
  */
 interface BacklogEntry {
   readonly sequence: number;
-  /** The event as JSON text, or the event itself when it cannot be written as JSON. */
+  /**
+   * The event as JSON text, or the event itself when JSON cannot write it (a cycle) or would
+   * give back a different event (Infinity, -0, a Date: see survivesJson).
+   */
   readonly stored: string | AnyCallEvent;
   /** `stored` is the CloudEvent's text as received (a CloudEvent or a 1-element batch). */
   readonly storedAsCloudEvent: boolean;
@@ -106,9 +110,11 @@ export class EventBacklog {
     const now = this.now();
     this.expireBefore(now);
     const call = typeof event.callConnectionId === 'string' ? event.callConnectionId : undefined;
-    const stored = keepsSource ? source : store(event);
-    // An event kept as an object (not writable as JSON) counts as the bound allows one.
-    const size = typeof stored === 'string' ? stored.length : 0;
+    const text = keepsSource ? source : jsonOf(event);
+    // Kept as an object when its JSON would give back a different event (Infinity, a Date...);
+    // it still counts its JSON's length. One JSON cannot write (a cycle) counts as none.
+    const stored = text !== undefined && (keepsSource || survivesJson(event)) ? text : event;
+    const size = text?.length ?? 0;
     if (size > this.maxCharacters) {
       this.evicted++;
       return;
@@ -228,11 +234,11 @@ export class EventBacklog {
   }
 }
 
-function store(event: AnyCallEvent): string | AnyCallEvent {
+function jsonOf(event: AnyCallEvent): string | undefined {
   try {
     return JSON.stringify(event);
   } catch {
-    return event; // cyclic or BigInt data given to processEvents by code: kept as it is
+    return undefined; // cyclic or BigInt data given to processEvents by code: kept as it is
   }
 }
 

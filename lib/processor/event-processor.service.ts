@@ -103,7 +103,8 @@ export class EventProcessorService
 
   /**
    * Resolves with the first event that matches: the oldest matching event of the backlog, or
-   * the next one to arrive. Rejects with `CallAutomationTimeoutError` after `timeoutMs`
+   * the next one to arrive. A predicate matches when it returns a truthy value, as with
+   * `Array.prototype.find`. Rejects with `CallAutomationTimeoutError` after `timeoutMs`
    * (default `defaultTimeoutMs`), with the signal's reason when aborted, and with
    * `CallDisconnectedError` when the named call ends first.
    */
@@ -112,7 +113,7 @@ export class EventProcessorService
     options?: WaitOptions,
   ): Promise<CallEventOfKind<K>>;
   waitForEvent<E = CallEvent>(
-    condition: CallEventFilter | ((event: AnyCallEvent) => boolean),
+    condition: CallEventFilter | ((event: AnyCallEvent) => unknown),
     options?: WaitOptions,
   ): Promise<E>;
   waitForEvent(
@@ -124,7 +125,9 @@ export class EventProcessorService
 
   /**
    * Runs `handler` for every event of these kinds (`'*'` for all) of the call, until the
-   * returned function is called or the call disconnects.
+   * returned function is called or the call disconnects. A call that has already ended (its
+   * CallDisconnected was delivered less than `disconnectedCallTtlMs` ago) keeps no handler:
+   * the handler never runs and the returned function does nothing (logged at debug level).
    */
   attachOngoingEventProcessor<K extends string>(
     callConnectionId: string,
@@ -140,7 +143,12 @@ export class EventProcessorService
     return this.matcher.attach(callConnectionId, kinds, handler as OngoingEventHandler);
   }
 
-  /** Detaches the call's ongoing handlers of these kinds, or all of them without `kind`. */
+  /**
+   * Without `kind`: detaches every ongoing handler of the call. With `kind`: takes these kinds
+   * out of the call's attachments, so a handler attached for `['PlayCompleted', 'PlayFailed']`
+   * keeps running for PlayFailed after `detachOngoingEventProcessor(id, 'PlayCompleted')`.
+   * `'*'` detaches the handlers attached for `'*'`; naming a kind leaves those whole.
+   */
   detachOngoingEventProcessor(callConnectionId: string, kind?: string | readonly string[]): void {
     const kinds =
       kind === undefined

@@ -9,13 +9,16 @@ export type OngoingEventHandler<E = AnyCallEvent> = (
 interface Attachment {
   readonly sequence: number;
   readonly handler: OngoingEventHandler;
-  readonly kinds: readonly string[];
+  /** The kinds it still runs for: detaching a kind takes it out of here. */
+  readonly kinds: Set<string>;
 }
 
 /**
  * Handlers attached to one call, keyed by (callConnectionId, kind). Each attachment is its own
  * entry: attaching twice adds a second handler, and each detach function removes only its own
- * (the reference keeps one handler per key and leaks the replaced one).
+ * (the reference keeps one handler per key and leaks the replaced one). Detaching by kind takes
+ * that kind out of the call's attachments; an attachment made for several kinds keeps running
+ * for the others.
  */
 export class OngoingHandlerRegistry {
   /** callConnectionId -> kind ('*' for every kind) -> attachments, in attach order. */
@@ -31,13 +34,13 @@ export class OngoingHandlerRegistry {
     kinds: readonly string[],
     handler: OngoingEventHandler,
   ): () => void {
-    const attachment: Attachment = { sequence: this.sequence++, handler, kinds };
+    const attachment: Attachment = { sequence: this.sequence++, handler, kinds: new Set(kinds) };
     let byKind = this.calls.get(callConnectionId);
     if (byKind === undefined) {
       byKind = new Map();
       this.calls.set(callConnectionId, byKind);
     }
-    for (const kind of kinds) {
+    for (const kind of attachment.kinds) {
       let set = byKind.get(kind);
       if (set === undefined) {
         set = new Set();
@@ -48,7 +51,13 @@ export class OngoingHandlerRegistry {
     return () => this.remove(callConnectionId, attachment);
   }
 
-  /** Detaches every handler of the call, or only those of the given kinds. */
+  /**
+   * Detaches every handler of the call, or takes the given kinds out of its attachments: one
+   * made for `['PlayCompleted', 'PlayFailed']` keeps running for PlayFailed after
+   * `detach(call, ['PlayCompleted'])`, and is gone once none of its kinds is left. `'*'` is a
+   * kind of its own here: it detaches the attachments made for `'*'`, and detaching a named
+   * kind leaves them whole.
+   */
   detach(callConnectionId: string, kinds?: readonly string[]): void {
     const byKind = this.calls.get(callConnectionId);
     if (byKind === undefined) return;
@@ -57,9 +66,12 @@ export class OngoingHandlerRegistry {
       return;
     }
     for (const kind of kinds) {
-      for (const attachment of [...(byKind.get(kind) ?? [])])
-        this.remove(callConnectionId, attachment);
+      const attachments = byKind.get(kind);
+      if (attachments === undefined) continue;
+      byKind.delete(kind);
+      for (const attachment of attachments) attachment.kinds.delete(kind);
     }
+    if (byKind.size === 0) this.calls.delete(callConnectionId);
   }
 
   /** The handlers that want this event, in attach order. */

@@ -31,6 +31,8 @@ function createCallEventMatcher(
     backlogTtlMs: options.backlogTtlMs,
     maxBacklogEvents: options.maxBacklogEvents,
     maxBacklogBytes: options.maxBacklogBytes,
+    disconnectedCallTtlMs: options.disconnectedCallTtlMs,
+    maxDisconnectedCalls: options.maxDisconnectedCalls,
     invokeOngoing: (handler, event, metadata) =>
       runner.run('Ongoing event processor', describeEvent(event, metadata), () =>
         handler(event, metadata),
@@ -40,6 +42,10 @@ function createCallEventMatcher(
         `operationContext '${spec.operationContext}' is already in use by a pending operation${
           spec.callConnectionId ? ` of call ${spec.callConnectionId}` : ''
         }; ${spec.name} may settle with the other operation's event. Use a unique operationContext per operation.`,
+      ),
+    onAttachToEndedCall: (callConnectionId, kinds) =>
+      logger.debug(
+        `attachOngoingEventProcessor(${callConnectionId}, ${kinds.join('|')}): that call has ended (its CallDisconnected was delivered), so the handler is not kept and will not run.`,
       ),
   });
 }

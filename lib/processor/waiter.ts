@@ -72,7 +72,8 @@ export class Waiter {
     if (this.filter !== undefined) return matchesFilter(this.filter, event);
     if (this.predicate === undefined) return true;
     try {
-      return this.predicate(event) === true;
+      // Truthy matches, as with Array.prototype.find: `e => ... && e.operationContext` works.
+      return Boolean(this.predicate(event));
     } catch (error) {
       this.reject(error);
       return false;

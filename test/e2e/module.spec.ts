@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { createHook } from 'node:async_hooks';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { join, sep } from 'node:path';
 import { Controller, Get, Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory, REQUEST } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -7,13 +10,14 @@ import {
   CallAutomationModule,
   type CallAutomationModuleOptions,
   CallAutomationShutdownError,
+  CallDisconnectedError,
   type CallEvent,
   type CallEventMetadata,
   EventProcessorService,
   OnCallEvent,
 } from 'nestjs-call-automation';
 import { describe, expect, it, vi } from 'vitest';
-import { startApp } from '../support/app';
+import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 
 @Injectable()
@@ -277,14 +281,88 @@ describe('CallAutomationModule', () => {
   });
 
   it('rejects pending waiters at once on shutdown, and leaves no timer behind', async () => {
-    const test = await startApp();
-    const waiting = test.processor.waitForEvent({ kind: 'CallConnected' });
-    const started = Date.now();
-    await test.close();
-    const error = await waiting.catch((e) => e);
-    expect(error).toBeInstanceOf(CallAutomationShutdownError);
-    expect(error.message).toMatch(/shutting down/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Every timer the library's code starts, until it is cleared or has fired.
+    const library = join(process.cwd(), 'lib', sep);
+    const timers = new Map<number, string>();
+    const hook = createHook({
+      init(asyncId, type) {
+        if (type !== 'Timeout') return;
+        const stack = new Error().stack ?? '';
+        if (stack.includes(library)) timers.set(asyncId, stack);
+      },
+      destroy(asyncId) {
+        timers.delete(asyncId);
+      },
+    });
+    hook.enable();
+    try {
+      const test = await startApp();
+      // Arm every kind of timer: waiters, an operation and its wait, the backlog, the memory
+      // of ended calls.
+      const waiting = test.processor.waitForEvent({ kind: 'Never' });
+      const predicate = test.processor.waitForEvent(() => false);
+      const operation = test.processor.registerOperation({
+        operationContext: 'op-1',
+        callConnectionId: 'c1',
+        successKinds: ['PlayCompleted'],
+        failureKinds: ['PlayFailed'],
+        name: 'playToAll on call c1',
+      });
+      const operationWait = operation.wait();
+      const posted = await test.post('api/callbacks', [
+        cloudEvent('ToneReceived', { callConnectionId: 'c1' }),
+        cloudEvent('CallDisconnected', { callConnectionId: 'c2' }),
+      ]);
+      expect(posted.status).toBe(200);
+      expect(test.processor.snapshot()).toMatchObject({
+        backlogEvents: 1,
+        recentlyDisconnectedCalls: 1,
+      });
+      expect(timers.size).toBeGreaterThan(0); // the hook sees the library's timers
+
+      await test.close();
+      for (const pending of [waiting, predicate, operationWait]) {
+        const error = await pending.catch((e) => e);
+        expect(error).toBeInstanceOf(CallAutomationShutdownError);
+        expect(error.message).toMatch(/shutting down/);
+      }
+      // Destroy hooks run on a later turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect([...timers.values()]).toEqual([]);
+    } finally {
+      hook.disable();
+    }
+  });
+
+  it('remembers ended calls for disconnectedCallTtlMs, also with the backlog turned off', async () => {
+    const test = await startApp({ options: { backlogTtlMs: 0 } });
+    try {
+      await test.processor.processEvents([
+        cloudEvent('CallDisconnected', { callConnectionId: 'ended' }),
+      ]);
+      const error = await test.processor
+        .waitForEvent({ callConnectionId: 'ended', kind: 'PlayCompleted' }, { timeoutMs: 2_000 })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(CallDisconnectedError);
+      const detach = test.processor.attachOngoingEventProcessor('ended', '*', () => {});
+      detach();
+      expect(test.processor.snapshot()).toMatchObject({
+        callsWithOngoingHandlers: 0,
+        recentlyDisconnectedCalls: 1,
+      });
+      expect(test.logger.messages('debug').join('\n')).toMatch(
+        /attachOngoingEventProcessor\(ended, \*\): that call has ended/,
+      );
+    } finally {
+      await test.close();
+    }
+    const compile = Test.createTestingModule({
+      imports: [CallAutomationModule.forRoot({ disconnectedCallTtlMs: -1 })],
+    }).compile();
+    await expect(compile).rejects.toThrow(
+      /disconnectedCallTtlMs must be a whole number >= 0, got number -1/,
+    );
   });
 
   it('does not let a handler that never settles hold up shutdown past shutdownGraceMs', async () => {
@@ -352,6 +430,35 @@ describe('CallAutomationModule', () => {
       await expect(test.processor.waitForEvent({ kind: 'IncomingCall' })).resolves.toMatchObject({
         incomingCallContext: 'ctx-1',
       });
+    } finally {
+      await test.close();
+    }
+  });
+});
+
+describe.each(ADAPTERS)('@OnCallEvent handlers on %s', (adapter) => {
+  it('runs a synchronous handler only after the webhook has answered', async () => {
+    const responses: ServerResponse[] = [];
+    @Injectable()
+    class SynchronousHandler {
+      /** For each event: had the response to the request that brought it been sent? */
+      readonly answeredFirst: boolean[] = [];
+      @OnCallEvent('CallConnected')
+      onConnected(): void {
+        this.answeredFirst.push(responses.at(-1)?.writableEnded === true);
+      }
+    }
+    const test = await startApp({ adapter, providers: [SynchronousHandler] });
+    try {
+      (test.app.getHttpServer() as Server).on(
+        'request',
+        (_request: IncomingMessage, response: ServerResponse) => responses.push(response),
+      );
+      const response = await test.post('api/callbacks', [cloudEvent('CallConnected')]);
+      expect(response.status).toBe(200);
+      await test.processor.whenIdle();
+      expect(responses).toHaveLength(1);
+      expect(test.app.get(SynchronousHandler).answeredFirst).toEqual([true]);
     } finally {
       await test.close();
     }

@@ -5,12 +5,14 @@ import fc from 'fast-check';
 import {
   CallAutomationEventError,
   CallAutomationModule,
+  CallAutomationTimeoutError,
   type CallEvent,
   EventProcessorService,
   KNOWN_CALL_EVENT_KINDS,
   OnCallEvent,
 } from 'nestjs-call-automation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnyCallEvent } from '../../lib/events/call-event.types';
 import { ADAPTERS, startApp, type TestApp } from '../support/app';
 import { type JwksServer, startJwksServer } from '../support/jwks-server';
 
@@ -230,6 +232,157 @@ describe('processEvents under fuzzing', () => {
       seed: SEED + 2,
       numRuns: 500,
     });
+  });
+});
+
+/** Keeps every event handed to `@OnCallEvent` handlers: the very objects live waiters get. */
+@Injectable()
+class EventKeeper {
+  events: AnyCallEvent[] = [];
+  @OnCallEvent('*')
+  keep(event: AnyCallEvent): void {
+    this.events.push(event);
+  }
+}
+
+describe('the backlog under fuzzing: a late waiter gets what a live waiter got', () => {
+  let processor: EventProcessorService;
+  let keeper: EventKeeper;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    @Module({
+      // No memory of ended calls: a fuzzed call id may come back in a later run.
+      imports: [CallAutomationModule.forRoot({ backlogTtlMs: 600_000, disconnectedCallTtlMs: 0 })],
+      providers: [EventKeeper],
+    })
+    class BacklogFuzzModule {}
+    const app = await NestFactory.createApplicationContext(BacklogFuzzModule, { logger: false });
+    processor = app.get(EventProcessorService);
+    keeper = app.get(EventKeeper);
+    close = () => app.close();
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  const totals = { live: 0, restored: 0, byFilter: 0 };
+
+  /** Takes the oldest backlogged event a waiter accepts, or undefined when there is none. */
+  const late = (condition: Parameters<EventProcessorService['waitForEvent']>[0]) =>
+    processor.waitForEvent<AnyCallEvent>(condition, { timeoutMs: 0 }).catch((error: unknown) => {
+      expect(error).toBeInstanceOf(CallAutomationTimeoutError);
+      return undefined;
+    });
+
+  /**
+   * In most runs a predicate waiter is pending before the body is processed and takes its first
+   * event; the others are backlogged (except CallDisconnected, which drops its call's entries).
+   * Waiters that come after take each backlogged event, oldest first, and must get an equal copy
+   * of the event live waiters and handlers got. Without a live waiter, a lone event is
+   * backlogged too (as the text it came in).
+   */
+  const check = async (input: unknown, withLiveWaiter: boolean) => {
+    while ((await late(() => true)) !== undefined); // what a failed run left
+    keeper.events = [];
+    const stop = new AbortController();
+    const live = withLiveWaiter
+      ? processor
+          .waitForEvent<AnyCallEvent>(() => true, { signal: stop.signal })
+          .catch(() => undefined)
+      : undefined;
+    try {
+      await processor.processEvents(input);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CallAutomationEventError);
+    }
+    await processor.whenIdle();
+    stop.abort();
+    const delivered = keeper.events;
+    if (live !== undefined) {
+      expect(await live).toBe(delivered[0]);
+      if (delivered.length > 0) totals.live++;
+    }
+
+    let expected: AnyCallEvent[] = [];
+    delivered.forEach((event, index) => {
+      const call = event.callConnectionId;
+      if (event.kind === 'CallDisconnected' && typeof call === 'string') {
+        expected = expected.filter((kept) => kept.callConnectionId !== call);
+      } else if (index > 0 || live === undefined) expected.push(event);
+    });
+    // A filter waiter for the first backlogged event's call (filters match on the index keys).
+    const named = expected.findIndex(
+      (event) => typeof event.callConnectionId === 'string' && event.callConnectionId !== '',
+    );
+    if (named >= 0) {
+      const [event] = expected.splice(named, 1) as [AnyCallEvent];
+      expect(await late({ callConnectionId: event.callConnectionId as string })).toEqual(event);
+      totals.byFilter++;
+    }
+    for (const event of expected) {
+      expect(await late(() => true)).toEqual(event);
+      totals.restored++;
+    }
+    expect(await late(() => true)).toBeUndefined();
+  };
+
+  /** A valid envelope with hostile data, mostly of a few calls, so that calls repeat. */
+  const validEnvelope = fc
+    .record({
+      id: fc.uuid(),
+      kind: fc.constantFrom(...KNOWN_CALL_EVENT_KINDS, 'CallDisconnected', 'CustomKind'),
+      call: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('"call-1"', '"call-2"', '"call-3"') },
+        { weight: 1, arbitrary: jsonText },
+      ),
+      data: objectText,
+    })
+    .map(({ id, kind, call, data }) => {
+      const fields = data === '{}' ? '}' : `,${data.slice(1)}`; // data's own fields come last
+      return `{"id":"${id}","type":"Microsoft.Communication.${kind}","data":{"callConnectionId":${call}${fields}}`;
+    });
+  /** Mostly valid batches, so that most runs backlog something; sometimes any body. */
+  const backlogBody = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .array(validEnvelope, { minLength: 1, maxLength: 6 })
+        .map((entries): string | Uint8Array => `[${entries.join(',')}]`),
+    },
+    { weight: 1, arbitrary: validEnvelope },
+    { weight: 1, arbitrary: validEnvelope.map((text) => Buffer.from(text)) },
+    { weight: 1, arbitrary: body },
+  );
+
+  it('JSON text and bytes (seed 46, 600 runs)', async () => {
+    await fc.assert(fc.asyncProperty(backlogBody, fc.boolean(), check), {
+      seed: SEED + 4,
+      numRuns: 600,
+    });
+    expect(totals.restored).toBeGreaterThan(300);
+    expect(totals.byFilter).toBeGreaterThan(100);
+  });
+
+  it('parsed values (seed 47, 400 runs)', async () => {
+    const before = totals.restored;
+    const texts = fc.oneof(
+      { weight: 3, arbitrary: backlogBody.filter((value) => typeof value === 'string') },
+      { weight: 1, arbitrary: bodyText },
+    );
+    await fc.assert(
+      fc.asyncProperty(texts, fc.boolean(), async (text, withLiveWaiter) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return;
+        }
+        await check(value, withLiveWaiter);
+      }),
+      { seed: SEED + 5, numRuns: 400 },
+    );
+    expect(totals.restored - before).toBeGreaterThan(150);
   });
 });
 

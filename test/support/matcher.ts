@@ -16,6 +16,8 @@ export function createMatcher(
     backlogTtlMs: number;
     maxBacklogEvents: number;
     maxBacklogBytes: number;
+    disconnectedCallTtlMs: number;
+    maxDisconnectedCalls: number;
   }> = {},
 ): MatcherUnderTest {
   const handlerErrors: unknown[] = [];
@@ -24,6 +26,8 @@ export function createMatcher(
     backlogTtlMs: options.backlogTtlMs ?? 5_000,
     maxBacklogEvents: options.maxBacklogEvents ?? 10_000,
     maxBacklogBytes: options.maxBacklogBytes,
+    disconnectedCallTtlMs: options.disconnectedCallTtlMs ?? 60_000,
+    maxDisconnectedCalls: options.maxDisconnectedCalls ?? 10_000,
     invokeOngoing: (handler: OngoingEventHandler, event, metadata) => {
       try {
         handler(event, metadata);

@@ -4,11 +4,42 @@ import {
   CallDisconnectedError,
 } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AnyCallEvent } from '../../lib/events/call-event.types';
+import type { CallEventMatcher } from '../../lib/processor/call-event-matcher';
 import { createMatcher } from '../support/matcher';
 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/**
+ * What each registry's indexes hold: the size of every Map, Set and queue among its fields
+ * (private ones included), so an empty Set left under a key shows even when the counters say 0.
+ */
+function indexSizes(matcher: CallEventMatcher): Record<string, Record<string, number>> {
+  const sizesOf = (registry: object) => {
+    const sizes: Record<string, number> = {};
+    for (const [field, value] of Object.entries(registry)) {
+      const size = (value as { size?: unknown } | null)?.size;
+      if (typeof size === 'number') sizes[field] = size;
+    }
+    return sizes;
+  };
+  return {
+    waiters: sizesOf(matcher.waiters),
+    operations: sizesOf(matcher.operations),
+    ongoing: sizesOf(matcher.ongoing),
+  };
+}
+
+/** The indexes that still hold something, as `registry.field: size`. */
+function nonEmptyIndexes(matcher: CallEventMatcher): string[] {
+  return Object.entries(indexSizes(matcher)).flatMap(([registry, sizes]) =>
+    Object.entries(sizes)
+      .filter(([, size]) => size > 0)
+      .map(([field, size]) => `${registry}.${field}: ${size}`),
+  );
+}
 
 describe('waiting for events', () => {
   it('resolves a waiter with the first matching live event', async () => {
@@ -55,6 +86,20 @@ describe('waiting for events', () => {
     await expect(any).resolves.toBe(failed);
   });
 
+  it('matches when a predicate returns any truthy value, as Array.prototype.find does', async () => {
+    const { matcher, deliver } = createMatcher();
+    const contextOf = (event: AnyCallEvent) =>
+      (event as { operationContext?: string }).operationContext;
+    const live = matcher.wait((event) => event.kind === 'PlayCompleted' && contextOf(event));
+    const falsy = [0, '', null, undefined, Number.NaN, false].map((value) =>
+      matcher.wait(() => value, { timeoutMs: 20 }).catch((error: unknown) => error),
+    );
+    deliver('PlayCompleted', { callConnectionId: 'c1' }); // no operationContext: falsy
+    const played = deliver('PlayCompleted', { callConnectionId: 'c1', operationContext: 'menu' });
+    await expect(live).resolves.toBe(played);
+    for (const waiting of falsy) expect(await waiting).toBeInstanceOf(CallAutomationTimeoutError);
+  });
+
   it('leaves nothing behind once settled', async () => {
     const { matcher, deliver } = createMatcher();
     const waits = [
@@ -71,6 +116,7 @@ describe('waiting for events', () => {
     const timedOut = matcher.wait({ callConnectionId: 'c9' }, { timeoutMs: 1 });
     await expect(timedOut).rejects.toBeInstanceOf(CallAutomationTimeoutError);
     expect(matcher.waiters.size).toBe(0);
+    expect(nonEmptyIndexes(matcher)).toEqual([]);
   });
 });
 
@@ -138,6 +184,59 @@ describe('the backlog', () => {
     cyclic.self = cyclic;
     const event = deliver('Custom', cyclic);
     await expect(matcher.wait({ callConnectionId: 'c2' })).resolves.toBe(event);
+  });
+
+  it('gives a predicate waiter the oldest backlogged event it accepts, not the newest', async () => {
+    const { matcher, deliver } = createMatcher();
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '1' });
+    deliver('ToneReceived', { callConnectionId: 'c2', tone: '2' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '3' });
+    const isTone = (event: AnyCallEvent) => event.kind === 'ToneReceived';
+    const tones: unknown[] = [];
+    for (let index = 0; index < 3; index++) {
+      tones.push(((await matcher.wait(isTone, { timeoutMs: 20 })) as { tone?: string }).tone);
+    }
+    expect(tones).toEqual(['1', '2', '3']);
+    expect(matcher.backlog.size).toBe(1); // the PlayCompleted
+  });
+
+  it('serves a predicate that returns a truthy non-boolean from the backlog', async () => {
+    const { matcher, deliver } = createMatcher();
+    deliver('ToneReceived', { callConnectionId: 'c1' });
+    deliver('ToneReceived', { callConnectionId: 'c1', tone: '7' });
+    await expect(
+      matcher.wait((event) => (event as { tone?: string }).tone, { timeoutMs: 20 }),
+    ).resolves.toMatchObject({ tone: '7' });
+    await expect(matcher.wait(() => 1, { timeoutMs: 20 })).resolves.toEqual({
+      kind: 'ToneReceived',
+      callConnectionId: 'c1',
+    });
+  });
+
+  it('gives a late waiter an event equal to the live one, also where JSON would change it', async () => {
+    const { matcher, deliver } = createMatcher({ maxBacklogBytes: 1_000 });
+    const lossy = {
+      callConnectionId: 'c1',
+      huge: Number.POSITIVE_INFINITY,
+      nothing: Number.NaN,
+      negativeZero: -0,
+      at: new Date(0),
+      list: [1, undefined],
+    };
+    const live = matcher.wait({ callConnectionId: 'c1' });
+    const first = deliver('Custom', lossy);
+    expect(await live).toBe(first);
+    const second = deliver('Custom', { ...lossy, padding: 'x'.repeat(300) });
+    const third = deliver('Custom', { ...lossy, padding: 'y'.repeat(300) });
+    // Kept as objects, they still count their JSON's length against maxBacklogBytes.
+    expect(matcher.backlog.size).toBe(2);
+    expect(matcher.backlog.textSize).toBeGreaterThan(800);
+    expect(deliver('Custom', { ...lossy, padding: 'z'.repeat(300) })).toBeDefined();
+    expect(matcher.backlog.evicted).toBe(1);
+    const restored = await matcher.wait({ callConnectionId: 'c1' });
+    expect(restored).not.toBe(second);
+    expect(restored).toStrictEqual(third);
   });
 
   it('holds at most maxBacklogEvents, dropping the oldest', async () => {
@@ -266,6 +365,51 @@ describe('ongoing handlers', () => {
     expect(matcher.ongoing.callCount).toBe(0);
   });
 
+  it('detaching a kind takes that kind out of every attachment of the call; their other kinds keep running', () => {
+    const { matcher, deliver } = createMatcher();
+    const seen: string[] = [];
+    const detachBoth = matcher.attach('c1', ['PlayCompleted', 'PlayFailed'], (event) =>
+      seen.push(`both:${event.kind}`),
+    );
+    matcher.attach('c1', ['PlayCompleted'], (event) => seen.push(`completed:${event.kind}`));
+    matcher.attach('c1', ['*'], (event) => seen.push(`any:${event.kind}`));
+    matcher.attach('c2', ['PlayCompleted'], (event) => seen.push(`other call:${event.kind}`));
+
+    matcher.detach('c1', ['PlayCompleted']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    deliver('PlayCompleted', { callConnectionId: 'c2' });
+    // '*' is not a list of kinds: detaching one kind leaves a '*' attachment whole.
+    expect(seen).toEqual([
+      'any:PlayCompleted',
+      'both:PlayFailed',
+      'any:PlayFailed',
+      'other call:PlayCompleted',
+    ]);
+
+    seen.length = 0;
+    detachBoth(); // removes what is left of its attachment
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['any:PlayFailed']);
+    matcher.detach('c1', ['*']);
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['any:PlayFailed']);
+    expect(matcher.ongoing.callCount).toBe(1); // c2 only
+  });
+
+  it('detaching every kind of an attachment, one by one, removes it', () => {
+    const { matcher, deliver } = createMatcher();
+    const seen: string[] = [];
+    matcher.attach('c1', ['PlayCompleted', 'PlayFailed'], (event) => seen.push(event.kind));
+    matcher.detach('c1', ['PlayFailed']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    matcher.detach('c1', ['PlayCompleted']);
+    deliver('PlayCompleted', { callConnectionId: 'c1' });
+    deliver('PlayFailed', { callConnectionId: 'c1' });
+    expect(seen).toEqual(['PlayCompleted']);
+    expect(matcher.ongoing.callCount).toBe(0);
+  });
+
   it('does not let a throwing handler stop the others', () => {
     const { matcher, deliver, handlerErrors } = createMatcher();
     const seen: string[] = [];
@@ -348,6 +492,101 @@ describe('CallDisconnected', () => {
   });
 });
 
+describe('after CallDisconnected', () => {
+  it('does not keep a handler attached to a call that has ended: attach returns a detach that does nothing', () => {
+    const { matcher, deliver } = createMatcher();
+    const handled: string[] = [];
+    const detaches: (() => void)[] = [];
+    for (let index = 0; index < 1_000; index++) {
+      const call = `ended-${index}`;
+      deliver('CallDisconnected', { callConnectionId: call });
+      detaches.push(matcher.attach(call, ['*'], (event) => handled.push(event.kind)));
+      deliver('PlayCompleted', { callConnectionId: call }); // a straggler of the ended call
+    }
+    expect(matcher.ongoing.callCount).toBe(0);
+    expect(handled).toEqual([]);
+    for (const detach of detaches) detach();
+    // A call that has not ended keeps its handler.
+    matcher.attach('live', ['PlayCompleted'], (event) => handled.push(event.kind));
+    deliver('PlayCompleted', { callConnectionId: 'live' });
+    expect(handled).toEqual(['PlayCompleted']);
+    expect(matcher.ongoing.callCount).toBe(1);
+  });
+
+  it('settles at once an operation registered for a call that has just disconnected', async () => {
+    const { matcher, deliver } = createMatcher();
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    const play = matcher.registerOperation({
+      operationContext: 'play-after-end',
+      callConnectionId: 'c1',
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'playToAll on call c1',
+    });
+    expect(play.isSettled).toBe(true);
+    expect(matcher.operations.size).toBe(0);
+    await expect(play.wait({ timeoutMs: 50 })).resolves.toEqual({
+      isSuccess: false,
+      failureResult: disconnected,
+    });
+  });
+});
+
+describe('the memory of disconnected calls', () => {
+  it('keeps the after-disconnect guarantees with the backlog turned off (backlogTtlMs: 0)', async () => {
+    const { matcher, deliver } = createMatcher({ backlogTtlMs: 0, maxBacklogEvents: 0 });
+    const disconnected = deliver('CallDisconnected', { callConnectionId: 'c1' });
+    const error = await matcher
+      .wait({ callConnectionId: 'c1', kind: 'PlayCompleted' }, { timeoutMs: 200 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallDisconnectedError);
+    const play = matcher.registerOperation({
+      operationContext: 'play-1',
+      callConnectionId: 'c1',
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'playToAll on call c1',
+    });
+    expect(play.isSettled).toBe(true);
+    await expect(play.wait({ timeoutMs: 200 })).resolves.toEqual({
+      isSuccess: false,
+      failureResult: disconnected,
+    });
+    matcher.attach('c1', ['*'], () => {});
+    expect(matcher.ongoing.callCount).toBe(0);
+    expect(matcher.snapshot()).toMatchObject({ backlogEvents: 0, recentlyDisconnectedCalls: 1 });
+  });
+
+  it('remembers a call for disconnectedCallTtlMs, and at most maxDisconnectedCalls calls', async () => {
+    vi.useFakeTimers();
+    const { matcher, deliver } = createMatcher({
+      backlogTtlMs: 1_000,
+      disconnectedCallTtlMs: 30_000,
+      maxDisconnectedCalls: 2,
+    });
+    for (const call of ['c1', 'c2', 'c3']) deliver('CallDisconnected', { callConnectionId: call });
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(2); // c1 went first
+    const forgotten = matcher.wait(
+      { callConnectionId: 'c1', kind: 'PlayCompleted' },
+      { timeoutMs: 10 },
+    );
+    vi.advanceTimersByTime(10);
+    await expect(forgotten).rejects.toBeInstanceOf(CallAutomationTimeoutError);
+    vi.advanceTimersByTime(29_980); // long past backlogTtlMs
+    await expect(
+      matcher.wait({ callConnectionId: 'c3', kind: 'PlayCompleted' }),
+    ).rejects.toBeInstanceOf(CallDisconnectedError);
+    vi.advanceTimersByTime(20);
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(0);
+  });
+
+  it('forgets ended calls at once with disconnectedCallTtlMs: 0', () => {
+    const { matcher, deliver } = createMatcher({ disconnectedCallTtlMs: 0 });
+    deliver('CallDisconnected', { callConnectionId: 'c1' });
+    expect(matcher.snapshot().recentlyDisconnectedCalls).toBe(0);
+  });
+});
+
 describe('operations', () => {
   const spec = (operationContext: string, callConnectionId?: string) => ({
     operationContext,
@@ -396,6 +635,78 @@ describe('operations', () => {
     expect(matcher.operations.size).toBe(1);
     vi.advanceTimersByTime(1_002);
     expect(matcher.operations.size).toBe(0);
+  });
+});
+
+describe('memory', () => {
+  it('leaves no index entry behind (no empty Set or Map per call or key) once many calls have come and gone', async () => {
+    const { matcher, deliver } = createMatcher({ defaultTimeoutMs: 60_000 });
+    const outcomes: Promise<unknown>[] = [];
+    const settle = (promise: Promise<unknown>) => outcomes.push(promise.catch(() => undefined));
+    const play = (operationContext: string, callConnectionId?: string) => ({
+      operationContext,
+      ...(callConnectionId ? { callConnectionId } : {}),
+      successKinds: ['PlayCompleted'],
+      failureKinds: ['PlayFailed'],
+      name: 'play',
+    });
+    const calls = 200;
+    for (let index = 0; index < calls; index++) {
+      const call = `call-${index}`;
+      // Waiters filed under each kind of index key, settled every way a waiter can end.
+      settle(matcher.wait({ callConnectionId: call, kind: ['PlayCompleted', 'PlayFailed'] }));
+      settle(matcher.wait({ callConnectionId: call }));
+      settle(matcher.wait({ callConnectionId: call, kind: 'RecognizeCompleted' })); // disconnect
+      settle(matcher.wait({ operationContext: `menu-${index}` }));
+      settle(matcher.wait({ kind: `Custom-${index}` }, { timeoutMs: 1 })); // times out
+      const controller = new AbortController();
+      settle(matcher.wait({ callConnectionId: call, kind: 'Tone' }, { signal: controller.signal }));
+      controller.abort();
+      settle(matcher.wait((event) => event.callConnectionId === call && event.kind === 'Bye'));
+      // Operations: bound at once, bound later, settled by their outcome or by the disconnect.
+      const menu = matcher.registerOperation(play(`menu-${index}`, call));
+      const create = matcher.registerOperation({
+        operationContext: `create-${index}`,
+        successKinds: ['CallConnected'],
+        failureKinds: ['CreateCallFailed'],
+        name: 'createCall',
+      });
+      matcher.bindOperationToCall(create, call);
+      const hold = matcher.registerOperation(play(`hold-${index}`, call));
+      for (const operation of [menu, create, hold]) settle(operation.wait());
+      // Ongoing handlers: freed by the disconnect, by their detach function, by kind.
+      const detachPlays = matcher.attach(call, ['PlayCompleted', 'PlayFailed'], () => {});
+      matcher.attach(call, ['*'], () => {});
+      matcher.detach(call, ['PlayCompleted']);
+      if (index % 2 === 0) detachPlays();
+      const detachAlone = matcher.attach(`alone-${index}`, ['A', 'B'], () => {});
+      matcher.attach(`by-kind-${index}`, ['A', 'B'], () => {});
+      matcher.detach(`by-kind-${index}`, ['A']);
+      matcher.detach(`by-kind-${index}`, ['B']);
+      detachAlone();
+    }
+    for (const [registry, sizes] of Object.entries(indexSizes(matcher))) {
+      expect(
+        Object.values(sizes).some((size) => size > 0),
+        registry,
+      ).toBe(true); // busy now
+    }
+
+    for (let index = 0; index < calls; index++) {
+      const call = `call-${index}`;
+      deliver('CallConnected', { callConnectionId: call, operationContext: `create-${index}` });
+      deliver('PlayFailed', { callConnectionId: call, operationContext: `menu-${index}` });
+      deliver('Bye', { callConnectionId: call });
+      deliver('CallDisconnected', { callConnectionId: call });
+    }
+    await Promise.all(outcomes);
+
+    expect(matcher.snapshot()).toMatchObject({
+      pendingWaiters: 0,
+      pendingOperations: 0,
+      callsWithOngoingHandlers: 0,
+    });
+    expect(nonEmptyIndexes(matcher)).toEqual([]);
   });
 });
 

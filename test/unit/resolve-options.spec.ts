@@ -11,6 +11,8 @@ describe('resolveOptions', () => {
       backlogTtlMs: 5_000,
       maxBacklogEvents: 10_000,
       maxBacklogBytes: 67_108_864,
+      disconnectedCallTtlMs: 60_000,
+      maxDisconnectedCalls: 10_000,
       dedupeTtlMs: 600_000,
       maxDedupeIds: 100_000,
       maxBodyBytes: 1_048_576,
