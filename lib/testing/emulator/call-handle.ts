@@ -2,9 +2,9 @@ import type { RestResultInformation } from '@azure/communication-call-automation
 import { resultCodes } from '../events/result-information';
 import { rawIdOf, type WireIdentifier } from '../events/wire-identifiers';
 import type { CallConnectionState, CallDirection, EmulatedCall } from './call-state';
+import { tonesOf } from './dtmf-tones';
 import type { EmulatorRuntime } from './emulator-runtime';
 import type { EmulatedOperation } from './operation-catalog';
-import { tonesOf } from './recognition';
 import { normalizePartyId, type OperationScript } from './scenario-script';
 
 /** A participant of an emulated call, as it stands now. */

@@ -1,11 +1,11 @@
 import type { RestResultInformation } from '@azure/communication-call-automation';
-import type { CloudEvent } from '../../events/cloud-event';
 import {
   type CallAutomationEventKind,
   type CallEventDataMap,
   type CallEventOf,
   callEvent,
 } from '../events/call-events';
+import type { CloudEvent } from '../library-types';
 import type { CallRegistry, EmulatedCall } from './call-state';
 import type { ResolvedEmulatorOptions } from './emulator-options';
 import type { EventDispatcher } from './event-dispatcher';

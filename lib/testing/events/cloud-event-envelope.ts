@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent } from '../../events/cloud-event';
+import type { CloudEvent } from '../library-types';
 
 /** Prefix of every Call Automation CloudEvent `type`. */
 export const CALL_AUTOMATION_TYPE_PREFIX = 'Microsoft.Communication.';
@@ -13,7 +13,7 @@ export interface CallAutomationCloudEvent<K extends string = string, D extends o
   extends CloudEvent {
   [extension: string]: unknown;
   id: string;
-  type: `Microsoft.Communication.${K}`;
+  type: `${typeof CALL_AUTOMATION_TYPE_PREFIX}${K}`;
   source: string;
   subject: string;
   time: string;

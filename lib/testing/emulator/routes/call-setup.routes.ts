@@ -12,8 +12,8 @@ import type { OperationScript } from '../scenario-script';
 import { invitationFailure } from '../scripted-party';
 import {
   type OperationHandlers,
-  type OperationRequest,
-  type OperationResult,
+  type OperationOutcome,
+  type ParsedRestRequest,
   requiredCallbackUri,
 } from './operation-handler';
 
@@ -89,7 +89,7 @@ export const callSetupHandlers: OperationHandlers = {
 };
 
 /** connectCall: a new call connection to a call that exists (server call, group call, room). */
-function joinCall({ body, script, runtime }: OperationRequest): OperationResult {
+function joinCall({ body, script, runtime }: ParsedRestRequest): OperationOutcome {
   const locator = body.requiredObject('callLocator');
   const kind = locator.string('kind') ?? 'serverCallLocator';
   const serverCallId = locator.string('serverCallId');

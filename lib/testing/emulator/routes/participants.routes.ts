@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent } from '../../../events/cloud-event';
 import { resultCodes } from '../../events/result-information';
 import { rawIdOf } from '../../events/wire-identifiers';
+import type { CloudEvent } from '../../library-types';
 import type { PendingInvitation } from '../call-state';
 import type { ScheduledEvents } from '../emulator-runtime';
 import { RestFailure } from '../rest-response';

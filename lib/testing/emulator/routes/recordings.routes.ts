@@ -1,5 +1,5 @@
-import type { CloudEvent } from '../../../events/cloud-event';
 import { callEvent } from '../../events/call-events';
+import type { CloudEvent } from '../../library-types';
 import type { EmulatorRuntime } from '../emulator-runtime';
 import type { EmulatedRecording } from '../recording-registry';
 import { RestFailure } from '../rest-response';
