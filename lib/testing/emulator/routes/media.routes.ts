@@ -97,7 +97,7 @@ export const mediaHandlers: OperationHandlers = {
     return eventOutcome(request, call, 'stopContinuousDtmfRecognition', 200, () => [
       request.runtime.event(call, 'ContinuousDtmfRecognitionStopped', {
         operationContext,
-        resultInformation: resultCodes.success,
+        resultInformation: resultCodes.continuousDtmfStopped,
       }),
     ]);
   },
@@ -115,7 +115,7 @@ export const mediaHandlers: OperationHandlers = {
       success: () => [
         request.runtime.event(call, 'SendDtmfTonesCompleted', {
           operationContext,
-          resultInformation: resultCodes.success,
+          resultInformation: resultCodes.successWithoutMessage,
         }),
       ],
     });
@@ -129,14 +129,18 @@ export const mediaHandlers: OperationHandlers = {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     const locale = request.body.string('locale');
     return subscriptionOutcome(request, call, 'startTranscription', 'TranscriptionStarted', () => {
-      call.transcription = { active: true, locale: locale ?? call.transcription.locale ?? 'en-US' };
+      call.transcription = {
+        active: true,
+        locale: locale ?? call.transcription.locale ?? 'en-US',
+        subscribed: true,
+      };
     });
   },
 
   stopTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     return subscriptionOutcome(request, call, 'stopTranscription', 'TranscriptionStopped', () => {
-      call.transcription = { active: false, locale: call.transcription.locale };
+      call.transcription = { ...call.transcription, active: false };
     });
   },
 
@@ -156,7 +160,7 @@ export const mediaHandlers: OperationHandlers = {
       'startMediaStreaming',
       'MediaStreamingStarted',
       () => {
-        call.mediaStreaming = { active: true };
+        call.mediaStreaming = { active: true, subscribed: true };
       },
     );
   },
@@ -164,7 +168,7 @@ export const mediaHandlers: OperationHandlers = {
   stopMediaStreaming: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     return subscriptionOutcome(request, call, 'stopMediaStreaming', 'MediaStreamingStopped', () => {
-      call.mediaStreaming = { active: false };
+      call.mediaStreaming = { ...call.mediaStreaming, active: false };
     });
   },
 };
@@ -238,7 +242,7 @@ function holdOrUnhold(request: ParsedRestRequest, operation: 'hold' | 'unhold'):
     url: callbackUrlOf(request.body, call),
     operationContext,
     failure,
-    success: () => [request.runtime.participantsUpdated(call)],
+    success: () => request.runtime.participantsUpdated(call),
   });
   return { status: 200, events: () => report().delivered };
 }
