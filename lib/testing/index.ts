@@ -1,4 +1,4 @@
-export { AcsEmulator, type EmulatorAuth } from './emulator/acs-emulator';
+export { AcsEmulator } from './emulator/acs-emulator';
 export { EmulatedCallHandle, type ParticipantSnapshot } from './emulator/call-handle';
 export type { CallConnectionState, CallDirection } from './emulator/call-state';
 export {
@@ -19,6 +19,7 @@ export type {
 export { type EventHoldFilter, HeldEvents, type ReleaseOrder } from './emulator/held-events';
 export { IncomingCallHandle, type PlaceIncomingCallOptions } from './emulator/incoming-call-handle';
 export type { IncomingCallState } from './emulator/incoming-call-registry';
+export type { EmulatorAuth } from './emulator/openid-documents';
 export {
   type EmulatedOperation,
   FAILURE_EVENT_KIND,
@@ -54,7 +55,7 @@ export {
 export {
   EMULATED_RESOURCE_TOPIC,
   type EventGridEnvelopeOverrides,
-  type EventGridEvent,
+  type EventGridSchemaEvent,
   type IncomingCallEventData,
   incomingCallCloudEvent,
   incomingCallEvent,

@@ -100,15 +100,17 @@ describe.each(ADAPTERS)('the seed flows against the emulator, on %s', (adapter) 
       'the roster saw the call',
     );
     const first = roster.updates.find((update) => update.callConnectionId === id);
+    // A 1:1 call lists two participants: the caller and the app itself, as real ACS does.
     expect(first?.participants.map((participant) => participant.identifier)).toEqual([
       expect.objectContaining({ phoneNumber: CALLER.phoneNumber }),
+      { communicationUserId: expect.stringMatching(/^8:acs:/) },
     ]);
     const added = await connection.addParticipant({ targetParticipant: AGENT });
     expect((await added.waitForEventProcessor()).isSuccess).toBe(true);
     await until(
       () =>
         roster.updates.some(
-          (update) => update.callConnectionId === id && update.participants.length === 2,
+          (update) => update.callConnectionId === id && update.participants.length === 3,
         ),
       'the roster saw the agent join',
     );

@@ -204,10 +204,11 @@ describe('outcomes of awaitable operations against the emulator', () => {
     await harness.emulator.call(id).hangUp(); // resolves once the app has taken CallDisconnected
     const outcome = await play.waitForEventProcessor({ timeoutMs: 1_000 });
     expect(outcome.isSuccess).toBe(false);
+    // The other party hung up: 200/5001, as real ACS reports it (7000 is the app's own hang-up).
     expect(outcome.failureResult).toMatchObject({
       kind: 'CallDisconnected',
       callConnectionId: id,
-      resultInformation: { code: 200, subCode: 7000 },
+      resultInformation: { code: 200, subCode: 5001 },
     });
   });
 

@@ -41,6 +41,8 @@ describe('AcsEmulator: REST basics and call setup, driven by the real SDK', () =
     const id = result.callConnectionProperties.callConnectionId ?? '';
     expect(id).not.toBe('');
     expect(result.callConnectionProperties.callConnectionState).toBe('connecting');
+    // Real createCall answers carry no serverCallId (answerCall's and GET's do).
+    expect(result.callConnectionProperties.serverCallId).toBeUndefined();
     const connected = await env.app.waitForEvent({ kind: 'CallConnected', callConnectionId: id });
     expect(connected.event.data).toMatchObject({
       operationContext: 'dial-1',
@@ -61,7 +63,11 @@ describe('AcsEmulator: REST basics and call setup, driven by the real SDK', () =
     expect(parsed).toMatchObject({
       kind: 'ParticipantsUpdated',
       sequenceNumber: 1,
-      participants: [{ identifier: CALLEE, isMuted: false, isOnHold: false }],
+      // The app itself is listed too, as in real calls.
+      participants: [
+        { identifier: CALLEE, isMuted: false, isOnHold: false },
+        { identifier: { communicationUserId: expect.stringMatching(/^8:acs:/) } },
+      ],
     });
     const properties = await result.callConnection.getCallConnectionProperties();
     expect(properties).toMatchObject({ callConnectionId: id, callConnectionState: 'connected' });
@@ -173,7 +179,8 @@ describe('AcsEmulator: REST basics and call setup, driven by the real SDK', () =
     const created = await env.client.createCall({ targetParticipant: CALLEE }, env.app.url());
     const createdId = created.callConnectionProperties.callConnectionId ?? '';
     await env.emulator.call(createdId).waitForState('connected');
-    const serverCallId = created.callConnectionProperties.serverCallId ?? '';
+    // createCall's answer has no serverCallId; GET has it, as in real ACS.
+    const { serverCallId = '' } = await created.callConnection.getCallConnectionProperties();
 
     const joined = await env.client.connectCall(
       { kind: 'serverCallLocator', id: serverCallId },

@@ -2,7 +2,7 @@ import {
   parseCallAutomationEvent,
   type RecognizeCompleted,
 } from '@azure/communication-call-automation';
-import type { EventGridEvent, IncomingCallEventData } from 'nestjs-call-automation/testing';
+import type { EventGridSchemaEvent, IncomingCallEventData } from 'nestjs-call-automation/testing';
 import { describe, expect, it } from 'vitest';
 import { AGENT, GREETING, type RestError, useEmulatorClient } from './support';
 
@@ -26,7 +26,7 @@ describe('AcsEmulator: incoming calls through Event Grid', () => {
     const [request] = env.app.requests;
     expect(request?.headers['aeg-event-type']).toBe('Notification');
     expect(request?.headers.authorization).toBeUndefined();
-    const [event] = (request?.body ?? []) as EventGridEvent<IncomingCallEventData>[];
+    const [event] = (request?.body ?? []) as EventGridSchemaEvent<IncomingCallEventData>[];
     expect(event).toMatchObject({
       eventType: 'Microsoft.Communication.IncomingCall',
       dataVersion: '1.0',

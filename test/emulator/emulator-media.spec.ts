@@ -186,6 +186,9 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       choiceResult: { label: 'sales', recognizedPhrase: 'Sales please' },
       resultInformation: { subCode: 8545 },
     });
+    // Only the result of the recognitionType: no DTMF default leaks into a choice or speech.
+    expect(byTone.event.data).not.toHaveProperty('dtmfResult');
+    expect(byPhrase.event.data).not.toHaveProperty('dtmfResult');
     await media.startRecognizing(CALLER, {
       kind: 'callMediaRecognizeSpeechOptions',
       operationContext: 's1',
@@ -198,6 +201,7 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       recognitionType: 'speech',
       speechResult: { speech: 'I want to talk to someone' },
     });
+    expect(speech.event.data).not.toHaveProperty('dtmfResult');
   });
 
   it('recognize with a scripted failure and one canceled while waiting for input', async () => {
@@ -327,11 +331,13 @@ describe('AcsEmulator: media, DTMF, hold, transcription, streaming and recording
       callLocator: { id: serverCallId, kind: 'serverCallLocator' },
       recordingStateCallbackEndpointUrl: env.app.url('/recording'),
     });
+    // Real ACS answers `inactive`, then reports `active` by RecordingStateChanged and GET.
     expect(started).toMatchObject({
-      recordingState: 'active',
+      recordingState: 'inactive',
       recordingKind: 'azureCommunicationServices',
     });
     const recordingId = started.recordingId;
+    await env.app.waitForEvent({ kind: 'RecordingStateChanged' });
     expect(await recorder.getState(recordingId)).toMatchObject({
       recordingId,
       recordingState: 'active',

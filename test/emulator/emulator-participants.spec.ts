@@ -1,9 +1,12 @@
-import {
-  type CallConnection,
-  parseCallAutomationEvent,
-} from '@azure/communication-call-automation';
+import { parseCallAutomationEvent } from '@azure/communication-call-automation';
 import { describe, expect, it } from 'vitest';
-import { AGENT, CALLER, type RestError, useEmulatorClient } from './support';
+import {
+  AGENT,
+  CALLER,
+  connectedCall as connectedCallWith,
+  type RestError,
+  useEmulatorClient,
+} from './support';
 
 const SUPERVISOR = { communicationUserId: '8:acs:resource_supervisor' };
 
@@ -11,12 +14,7 @@ describe('AcsEmulator: participants and transfer', () => {
   const env = useEmulatorClient({ eventDelayMs: 5 });
 
   /** A connected 1:1 call with CALLER. */
-  async function connectedCall(): Promise<{ id: string; connection: CallConnection }> {
-    const result = await env.client.createCall({ targetParticipant: CALLER }, env.app.url());
-    const id = result.callConnectionProperties.callConnectionId ?? '';
-    await env.app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
-    return { id, connection: result.callConnection };
-  }
+  const connectedCall = () => connectedCallWith(env);
 
   it('addParticipant: 202 with the invitation, then AddParticipantSucceeded and ParticipantsUpdated', async () => {
     const { id, connection } = await connectedCall();
@@ -48,6 +46,8 @@ describe('AcsEmulator: participants and transfer', () => {
     expect(values.map((participant) => participant.identifier)).toEqual([
       { phoneNumber: CALLER.phoneNumber, rawId: `4:${CALLER.phoneNumber}` },
       AGENT,
+      // The app itself, listed as real ACS lists it.
+      { communicationUserId: expect.stringMatching(/^8:acs:/) },
     ]);
   });
 

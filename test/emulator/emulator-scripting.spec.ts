@@ -151,7 +151,10 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
       kind: 'CallDisconnected',
       callConnectionId: id,
     });
-    expect(disconnected.event.data).toMatchObject({ resultInformation: resultCodes.callEnded });
+    // The other party hung up: 200/5001, as real ACS reports it.
+    expect(disconnected.event.data).toMatchObject({
+      resultInformation: resultCodes.callEndedByParticipant,
+    });
     expect(
       kinds(env.app.events.filter(({ event }) => event.data.callConnectionId === id)).at(-1),
     ).toBe('CallDisconnected');
@@ -164,7 +167,7 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
     });
   });
 
-  it('a participant leaves: ParticipantsUpdated without it', async () => {
+  it('a participant leaves: ParticipantsUpdated without it (the app itself stays listed)', async () => {
     const { id } = await connectedCall();
     await env.emulator.call(id).leave(CALLER.phoneNumber);
     const updates = await env.app.waitForEvents(2, {
@@ -172,7 +175,7 @@ describe('AcsEmulator: scripting (failures, duplicates, ordering, delays, hang-u
       callConnectionId: id,
     });
     expect(parseCallAutomationEvent(structuredClone(updates[1]?.event))).toMatchObject({
-      participants: [],
+      participants: [{ identifier: { communicationUserId: expect.stringMatching(/^8:acs:/) } }],
     });
   });
 

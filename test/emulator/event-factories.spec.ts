@@ -77,7 +77,8 @@ describe('event factories', () => {
       },
       { id: 'evt-1', time: new Date('2025-01-01T00:00:00Z') },
     );
-    expect(updated).toMatchObject({ id: 'evt-1', time: '2025-01-01T00:00:00.000Z' });
+    // Times as ACS writes them: seven fractional digits and +00:00.
+    expect(updated).toMatchObject({ id: 'evt-1', time: '2025-01-01T00:00:00.0000000+00:00' });
     expect(parseCallAutomationEvent(structuredClone(updated))).toMatchObject({
       sequenceNumber: 7,
       participants: [{ identifier: { phoneNumber: '+15551234567' }, isMuted: true }],
@@ -93,6 +94,40 @@ describe('event factories', () => {
       recordingKind: 'azureCommunicationServices',
     });
     expect(typeof recording.data.startDateTime).toBe('string');
+  });
+
+  it('RecognizeCompleted: the result and code follow the recognitionType given', () => {
+    const speech = callEvents.recognizeCompleted({ recognitionType: 'speech' });
+    expect(speech.data).not.toHaveProperty('dtmfResult');
+    expect(speech.data).toMatchObject({
+      speechResult: { speech: expect.any(String) },
+      resultInformation: resultCodes.recognizeSpeechRecognized,
+    });
+    const choice = callEvents.recognizeCompleted({ recognitionType: 'choices' });
+    expect(choice.data).not.toHaveProperty('dtmfResult');
+    expect(choice.data).toMatchObject({
+      choiceResult: { label: expect.any(String) },
+      resultInformation: resultCodes.recognizeSpeechOptionMatched,
+    });
+    expect(callEvents.recognizeCompleted().data).toMatchObject({
+      recognitionType: 'dtmf',
+      dtmfResult: { tones: ['one'] },
+    });
+  });
+
+  it('every event carries version and publicEventType, as live events do', () => {
+    for (const kind of CALL_AUTOMATION_EVENT_KINDS) {
+      const event = callEvent(kind);
+      expect(event.data).toMatchObject({
+        version: expect.any(String),
+        publicEventType: `Microsoft.Communication.${kind}`,
+      });
+    }
+    expect(callEvents.participantsUpdated().data.resultInformation).toEqual({
+      code: 200,
+      subCode: 0,
+      message: '',
+    });
   });
 
   it('IncomingCall: Event Grid schema and CloudEvents schema', () => {

@@ -1,5 +1,6 @@
 import {
   CallAutomationClient,
+  type CallConnection,
   parseCallAutomationEvent,
 } from '@azure/communication-call-automation';
 import {
@@ -60,6 +61,16 @@ export function useEmulatorClient(
     await env.app.close();
   });
   return env;
+}
+
+/** A connected 1:1 call with CALLER, once its first ParticipantsUpdated arrived. */
+export async function connectedCall(
+  env: EmulatorClient,
+): Promise<{ id: string; connection: CallConnection }> {
+  const result = await env.client.createCall({ targetParticipant: CALLER }, env.app.url());
+  const id = result.callConnectionProperties.callConnectionId ?? '';
+  await env.app.waitForEvent({ kind: 'ParticipantsUpdated', callConnectionId: id });
+  return { id, connection: result.callConnection };
 }
 
 /** Every delivered event must parse with the SDK to the kind its type names. */

@@ -1,25 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { CloudEvent } from '../../events/cloud-event';
-import {
-  type IncomingCallEventData,
-  incomingCallCloudEvent,
-  incomingCallEvent,
-} from '../events/event-grid-events';
-import { identifierFromRawId, phoneNumber, type WireIdentifier } from '../events/wire-identifiers';
+import type { CloudEvent } from '../library-types';
 import { EmulatedCallHandle } from './call-handle';
 import { CallRegistry, type EmulatedCall } from './call-state';
-import { CallbackSender } from './callback-sender';
-import { type CallbackTokenOptions, CallbackTokenSigner } from './callback-token-signer';
+import type { CallbackTokenOptions } from './callback-token-signer';
 import { type DeliveryAttempt, type DeliveryFilter, DeliveryLog } from './delivery-log';
-import {
-  type AcsEmulatorOptions,
-  type ResolvedEmulatorOptions,
-  resolveEmulatorOptions,
-} from './emulator-options';
-import { EmulatorRuntime } from './emulator-runtime';
-import { EventDispatcher } from './event-dispatcher';
+import { type AcsEmulatorOptions, resolveEmulatorOptions } from './emulator-options';
+import { EmulatorServer, type EmulatorState } from './emulator-server';
 import {
   type CloudEventsHandshakeResult,
   type EventGridHandshakeResult,
@@ -27,44 +12,14 @@ import {
   validateEventGridEndpoint,
 } from './event-grid-client';
 import type { EventHoldFilter, HeldEvents } from './held-events';
-import { IncomingCallHandle, type PlaceIncomingCallOptions } from './incoming-call-handle';
+import { IncomingCallAnnouncer } from './incoming-call-announcer';
+import type { IncomingCallHandle, PlaceIncomingCallOptions } from './incoming-call-handle';
 import { IncomingCallRegistry } from './incoming-call-registry';
+import { type EmulatorAuth, OpenIdDocuments } from './openid-documents';
 import { type EmulatedRecording, RecordingRegistry } from './recording-registry';
-import { RestRequestHandler, type RestRequestRecord } from './rest-request-handler';
-import type { RestResponse } from './rest-response';
-import { callConnectionHandlers } from './routes/call-connection.routes';
-import { callSetupHandlers } from './routes/call-setup.routes';
-import { mediaHandlers } from './routes/media.routes';
-import type { OperationHandlers } from './routes/operation-handler';
-import { participantHandlers } from './routes/participants.routes';
-import { recordingHandlers } from './routes/recordings.routes';
+import type { RestRequestRecord } from './rest-request-handler';
 import { ScenarioScript } from './scenario-script';
-import { ScriptedParty } from './scripted-party';
 import { TimerRegistry } from './timer-registry';
-
-/** What the module's `auth` option needs to verify this emulator's callback tokens. */
-export interface EmulatorAuth {
-  audience: string;
-  issuer: string;
-  jwksUri: string;
-}
-
-const HANDLERS: OperationHandlers = {
-  ...callSetupHandlers,
-  ...callConnectionHandlers,
-  ...participantHandlers,
-  ...mediaHandlers,
-  ...recordingHandlers,
-};
-
-interface Running {
-  server: Server;
-  endpoint: string;
-  signer: CallbackTokenSigner;
-  runtime: EmulatorRuntime;
-  sender: CallbackSender;
-  rest: RestRequestHandler;
-}
 
 /**
  * A local Azure Communication Services Call Automation service for tests and demos. The real
@@ -85,66 +40,31 @@ export class AcsEmulator {
   /** What the service and the parties do: failures, delays, duplicates, party behaviour. */
   readonly script = new ScenarioScript();
 
-  private readonly options: ResolvedEmulatorOptions;
-  private readonly timers = new TimerRegistry();
-  private readonly log = new DeliveryLog();
-  private readonly callRegistry = new CallRegistry();
-  private readonly incomingCalls = new IncomingCallRegistry();
-  private readonly recordings = new RecordingRegistry();
-  private running: Running | undefined;
+  private readonly state: EmulatorState;
+  private server: EmulatorServer | undefined;
   /** Kept after stop, so calls and requests can still be inspected. */
-  private inspected: Pick<Running, 'runtime' | 'rest'> | undefined;
+  private inspected: EmulatorServer | undefined;
   private stopped = false;
 
   constructor(options: AcsEmulatorOptions = {}) {
-    this.options = resolveEmulatorOptions(options);
+    this.state = {
+      options: resolveEmulatorOptions(options),
+      script: this.script,
+      timers: new TimerRegistry(),
+      log: new DeliveryLog(),
+      calls: new CallRegistry(),
+      incomingCalls: new IncomingCallRegistry(),
+      recordings: new RecordingRegistry(),
+    };
   }
 
   /** Listens (on a free port unless `port` is given) and makes the signing key. */
   async start(): Promise<this> {
-    if (this.running) return this;
+    if (this.server) return this;
     if (this.stopped)
       throw new Error('A stopped AcsEmulator cannot start again; create a new one.');
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    const endpoint = `http://${host}:${port}/`;
-    const signer = await CallbackTokenSigner.create(endpoint.slice(0, -1), this.options.resourceId);
-    const sender = new CallbackSender(this.log, this.timers, {
-      retries: this.options.callbackRetries,
-      retryDelayMs: this.options.callbackRetryDelayMs,
-      timeoutMs: this.options.callbackTimeoutMs,
-    });
-    const dispatcher = new EventDispatcher(sender, signer, this.timers, (event) =>
-      this.delayBefore(event),
-    );
-    const runtime = new EmulatorRuntime(
-      this.options,
-      this.timers,
-      dispatcher,
-      this.script,
-      this.callRegistry,
-      this.incomingCalls,
-      this.recordings,
-    );
-    const rest = new RestRequestHandler(
-      runtime,
-      HANDLERS,
-      Buffer.from(this.options.accessKey, 'base64'),
-      (path) => this.publicDocument(path),
-    );
-    server.on('request', (request, response) => {
-      void rest.handle(request, response);
-    });
-    this.running = { server, endpoint, signer, runtime, sender, rest };
-    this.inspected = { runtime, rest };
+    this.server = await EmulatorServer.start(this.state);
+    this.inspected = this.server;
     return this;
   }
 
@@ -154,15 +74,11 @@ export class AcsEmulator {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    const running = this.running;
-    this.running = undefined;
-    this.timers.stopAll();
-    this.log.stop();
-    if (!running) return;
-    running.sender.abortAll();
-    const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
-    running.server.closeAllConnections();
-    await Promise.all([closed, running.runtime.dispatcher.drained()]);
+    const server = this.server;
+    this.server = undefined;
+    this.state.timers.stopAll();
+    this.state.log.stop();
+    await server?.stop();
   }
 
   /** `http://127.0.0.1:PORT/` */
@@ -172,32 +88,31 @@ export class AcsEmulator {
 
   /** `endpoint=http://127.0.0.1:PORT/;accesskey=...`, for `new CallAutomationClient(...)`. */
   get connectionString(): string {
-    return `endpoint=${this.endpoint};accesskey=${this.options.accessKey}`;
+    return `endpoint=${this.endpoint};accesskey=${this.state.options.accessKey}`;
   }
 
   get accessKey(): string {
-    return this.options.accessKey;
+    return this.state.options.accessKey;
   }
 
   /** The emulated resource's id: the audience of callback tokens. */
   get resourceId(): string {
-    return this.options.resourceId;
+    return this.state.options.resourceId;
   }
 
   /** The OpenID configuration document (its `issuer` and `jwks_uri`). */
   get openIdConfigurationUri(): string {
-    return `${this.endpoint}calling/.well-known/acsopenidconfiguration`;
+    return OpenIdDocuments.configurationUri(this.endpoint);
   }
 
   /** Ready for the module's `auth` option: `{ audience, issuer, jwksUri }`. */
   get auth(): EmulatorAuth {
-    const { signer, endpoint } = this.require();
-    return { audience: signer.audience, issuer: signer.issuer, jwksUri: `${endpoint}calling/keys` };
+    return this.require().openId.auth;
   }
 
   /** Every callback and Event Grid delivery attempt so far, in order. */
   get deliveries(): readonly DeliveryAttempt[] {
-    return this.log.all;
+    return this.state.log.all;
   }
 
   /** Every REST request answered so far, in order. */
@@ -207,14 +122,14 @@ export class AcsEmulator {
 
   /** The call connection with this id; throws when there is none. */
   call(callConnectionId: string): EmulatedCallHandle {
-    const call = this.callRegistry.get(callConnectionId);
+    const call = this.state.calls.get(callConnectionId);
     if (!call) throw new Error(`No call connection ${callConnectionId} in the emulator.`);
     return this.handleOf(call);
   }
 
   /** Every call connection so far (ended ones too), oldest first. */
   get calls(): EmulatedCallHandle[] {
-    return this.callRegistry.all().map((call) => this.handleOf(call));
+    return this.state.calls.all().map((call) => this.handleOf(call));
   }
 
   /**
@@ -233,7 +148,7 @@ export class AcsEmulator {
         reject(new Error(`No matching call connection within ${timeoutMs} ms.`));
       }, timeoutMs);
       timer.unref();
-      const stop = this.callRegistry.onCreated((call) => {
+      const stop = this.state.calls.onCreated((call) => {
         const handle = this.handleOf(call);
         if (!predicate(handle)) return;
         clearTimeout(timer);
@@ -245,7 +160,7 @@ export class AcsEmulator {
 
   /** The first delivery attempt (made, or coming) that matches; rejects after `timeoutMs`. */
   waitForDelivery(filter: DeliveryFilter, timeoutMs = 5_000): Promise<DeliveryAttempt> {
-    return this.log.waitFor(filter, timeoutMs);
+    return this.state.log.waitFor(filter, timeoutMs);
   }
 
   /**
@@ -262,63 +177,15 @@ export class AcsEmulator {
    * accepted by answerCall, redirectCall and rejectCall; once answered, the caller behaves as
    * `caller` scripts.
    */
-  async placeIncomingCall(options: PlaceIncomingCallOptions): Promise<IncomingCallHandle> {
+  placeIncomingCall(options: PlaceIncomingCallOptions): Promise<IncomingCallHandle> {
     const { sender } = this.require();
-    const from = toIdentifier(options.from ?? '+15550100100');
-    const to = toIdentifier(options.to ?? this.options.phoneNumber);
-    const record = this.incomingCalls.issue({
-      serverCallId: Buffer.from(`https://emulator.local/conv/${randomUUID()}`).toString('base64'),
-      correlationId: randomUUID(),
-      from,
-      to,
-      caller: options.caller ? new ScriptedParty(options.caller) : undefined,
-    });
-    const data: IncomingCallEventData = {
-      to,
-      from,
-      serverCallId: record.serverCallId,
-      callerDisplayName: options.callerDisplayName ?? '',
-      incomingCallContext: record.incomingCallContext,
-      correlationId: record.correlationId,
-      customContext: options.customContext ?? { sipHeaders: {}, voipHeaders: {} },
-    };
-    const headers = {
-      'aeg-event-type': 'Notification',
-      'aeg-subscription-name': 'ACS-EMULATOR-INCOMING-CALL',
-      'aeg-delivery-count': '0',
-      'aeg-data-version': '1.0',
-      'aeg-metadata-version': '1',
-      ...options.headers,
-    };
-    let delivery: DeliveryAttempt;
-    let event: IncomingCallHandle['event'];
-    if (options.schema === 'cloudEvents') {
-      const cloudEvent = incomingCallCloudEvent(data);
-      event = cloudEvent;
-      delivery = await sender.deliver({
-        url: options.url,
-        event: cloudEvent,
-        body: cloudEvent,
-        headers: { ...headers, origin: 'eventgrid.azure.net' },
-        contentType: 'application/cloudevents+json; charset=utf-8',
-      });
-    } else {
-      const gridEvent = incomingCallEvent(data);
-      event = gridEvent;
-      delivery = await sender.deliver({
-        url: options.url,
-        event: gridEvent,
-        body: [gridEvent],
-        headers,
-      });
-    }
-    return new IncomingCallHandle(
-      record,
-      this.incomingCalls,
+    const announcer = new IncomingCallAnnouncer(
+      sender,
+      this.state.incomingCalls,
+      this.state.options.phoneNumber,
       (id) => this.call(id),
-      event,
-      delivery,
     );
+    return announcer.announce(options);
   }
 
   /**
@@ -331,7 +198,7 @@ export class AcsEmulator {
   ): Promise<EventGridHandshakeResult> {
     return validateEventGridEndpoint(url, {
       ...options,
-      timeoutMs: this.options.callbackTimeoutMs,
+      timeoutMs: this.state.options.callbackTimeoutMs,
     });
   }
 
@@ -342,7 +209,7 @@ export class AcsEmulator {
   ): Promise<CloudEventsHandshakeResult> {
     return validateCloudEventsEndpoint(url, {
       ...options,
-      timeoutMs: this.options.callbackTimeoutMs,
+      timeoutMs: this.state.options.callbackTimeoutMs,
     });
   }
 
@@ -372,17 +239,17 @@ export class AcsEmulator {
 
   /** A recording that was started and not stopped (a snapshot), or undefined. */
   recording(recordingId: string): Readonly<EmulatedRecording> | undefined {
-    const recording = this.recordings.get(recordingId);
+    const recording = this.state.recordings.get(recordingId);
     return recording && { ...recording };
   }
 
-  private require(): Running {
-    if (!this.running) {
+  private require(): EmulatorServer {
+    if (!this.server) {
       throw new Error(
         this.stopped ? 'The AcsEmulator is stopped.' : 'Call `await emulator.start()` first.',
       );
     }
-    return this.running;
+    return this.server;
   }
 
   private handleOf(call: EmulatedCall): EmulatedCallHandle {
@@ -390,38 +257,4 @@ export class AcsEmulator {
     if (!runtime) throw new Error('Call `await emulator.start()` first.');
     return new EmulatedCallHandle(runtime, call);
   }
-
-  private delayBefore(event: CloudEvent): number {
-    const kind = event.type.replace(
-      /^Microsoft\.Communication\./,
-      '',
-    ) as keyof ResolvedEmulatorOptions['eventDelays'];
-    return this.options.eventDelays[kind] ?? this.options.eventDelayMs;
-  }
-
-  /** The OpenID configuration and the JWKS, served without authentication like ACS's. */
-  private publicDocument(pathname: string): RestResponse | undefined {
-    const running = this.running;
-    if (!running) return undefined;
-    if (pathname === '/calling/keys') return { status: 200, body: running.signer.keySet() };
-    if (pathname === '/calling/.well-known/acsopenidconfiguration') {
-      return {
-        status: 200,
-        body: {
-          issuer: running.signer.issuer,
-          jwks_uri: `${running.endpoint}calling/keys`,
-          id_token_signing_alg_values_supported: ['RS256'],
-          response_types_supported: ['id_token'],
-          subject_types_supported: ['public'],
-        },
-      };
-    }
-    return undefined;
-  }
-}
-
-/** `'+1555…'` is a phone number; anything else a raw id; identifiers pass through. */
-function toIdentifier(value: string | WireIdentifier): WireIdentifier {
-  if (typeof value !== 'string') return value;
-  return value.startsWith('+') ? phoneNumber(value) : identifierFromRawId(value);
 }

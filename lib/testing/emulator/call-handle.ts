@@ -2,9 +2,9 @@ import type { RestResultInformation } from '@azure/communication-call-automation
 import { resultCodes } from '../events/result-information';
 import { rawIdOf, type WireIdentifier } from '../events/wire-identifiers';
 import type { CallConnectionState, CallDirection, EmulatedCall } from './call-state';
+import { tonesOf } from './dtmf-tones';
 import type { EmulatorRuntime } from './emulator-runtime';
 import type { EmulatedOperation } from './operation-catalog';
-import { tonesOf } from './recognition';
 import { normalizePartyId, type OperationScript } from './scenario-script';
 
 /** A participant of an emulated call, as it stands now. */
@@ -78,10 +78,13 @@ export class EmulatedCallHandle {
   }
 
   /**
-   * The remote side hangs up: the call ends and the app gets CallDisconnected. Resolves once
-   * it is delivered.
+   * The remote side hangs up: the call ends and the app gets CallDisconnected, 200/5001 as
+   * real ACS sends when the other party hung up (`resultCodes.removedByParticipant` for a leg
+   * that another participant removed). Resolves once it is delivered.
    */
-  hangUp(resultInformation: RestResultInformation = resultCodes.callEnded): Promise<void> {
+  hangUp(
+    resultInformation: RestResultInformation = resultCodes.callEndedByParticipant,
+  ): Promise<void> {
     return this.runtime.disconnect(this.call, resultInformation);
   }
 
@@ -92,7 +95,7 @@ export class EmulatedCallHandle {
     if (!this.call.removeParticipant(rawId)) {
       throw new Error(`${participant} is not in call ${this.call.callConnectionId}.`);
     }
-    await this.runtime.schedule(this.call, () => [this.runtime.participantsUpdated(this.call)])
+    await this.runtime.schedule(this.call, () => this.runtime.participantsUpdated(this.call))
       .delivered;
   }
 

@@ -21,6 +21,13 @@ export interface EmulatedParticipant {
   party?: ScriptedParty;
 }
 
+/** A participant as the wire carries it (`CallParticipantInternal`). */
+export interface WireParticipant {
+  identifier: WireIdentifier;
+  isMuted: boolean;
+  isOnHold: boolean;
+}
+
 /** An addParticipant invitation that has not been answered yet. */
 export interface PendingInvitation {
   invitationId: string;
@@ -52,6 +59,10 @@ export interface EmulatedCallInit {
   sourceCallerIdNumber?: { value: string };
   sourceDisplayName?: string;
   answeredBy?: { id: string };
+  /** The app's own identity in the call (its bot): listed among the participants. */
+  application: WireIdentifier;
+  /** The call was set up with media streaming / transcription options. */
+  requested?: { mediaStreaming?: boolean; transcription?: boolean };
 }
 
 /** The state of one call connection in the emulator. */
@@ -66,6 +77,7 @@ export class EmulatedCall {
   readonly sourceCallerIdNumber?: { value: string };
   readonly sourceDisplayName?: string;
   readonly answeredBy?: { id: string };
+  readonly application: WireIdentifier;
   readonly createdAt = new Date();
 
   /** Timers owned by the call: canceled when it ends. */
@@ -73,12 +85,11 @@ export class EmulatedCall {
   readonly media = new MediaQueue();
   readonly invitations = new Map<string, PendingInvitation>();
   readonly continuousDtmf = new Map<string, ContinuousDtmfRecognition>();
-  transcription: { active: boolean; locale?: string } = { active: false };
-  mediaStreaming: { active: boolean } = { active: false };
+  transcription: { active: boolean; locale?: string; subscribed: boolean };
+  mediaStreaming: { active: boolean; subscribed: boolean };
 
   private currentState: CallConnectionState = 'connecting';
   private readonly participantsByRawId = new Map<string, EmulatedParticipant>();
-  private sequenceNumber = 0;
   private readonly stateListeners = new Set<(state: CallConnectionState) => void>();
 
   constructor(init: EmulatedCallInit) {
@@ -92,6 +103,11 @@ export class EmulatedCall {
     this.sourceCallerIdNumber = init.sourceCallerIdNumber;
     this.sourceDisplayName = init.sourceDisplayName;
     this.answeredBy = init.answeredBy;
+    this.application = init.application;
+    // A subscription exists once requested at set-up or started; real answers leave it out
+    // otherwise.
+    this.transcription = { active: false, subscribed: init.requested?.transcription ?? false };
+    this.mediaStreaming = { active: false, subscribed: init.requested?.mediaStreaming ?? false };
   }
 
   get state(): CallConnectionState {
@@ -134,45 +150,62 @@ export class EmulatedCall {
     return participant;
   }
 
-  /** The next `sequenceNumber` of ParticipantsUpdated. */
-  nextSequenceNumber(): number {
-    this.sequenceNumber += 1;
-    return this.sequenceNumber;
+  /**
+   * Participants as the wire carries them (`CallParticipantInternal`): the parties, then the
+   * app itself, as ParticipantsUpdated and listParticipants list it in real calls (a 1:1 call
+   * lists two; after the other party leaves, the app is still listed).
+   */
+  wireParticipants(): WireParticipant[] {
+    return [
+      ...this.participants.map(({ identifier, isMuted, isOnHold }) => ({
+        identifier,
+        isMuted,
+        isOnHold,
+      })),
+      { identifier: this.application, isMuted: false, isOnHold: false },
+    ];
   }
 
-  /** Participants as the wire carries them (`CallParticipantInternal`). */
-  wireParticipants(): { identifier: WireIdentifier; isMuted: boolean; isOnHold: boolean }[] {
-    return this.participants.map(({ identifier, isMuted, isOnHold }) => ({
-      identifier,
-      isMuted,
-      isOnHold,
-    }));
+  /** One participant as the wire carries it, the app included; undefined when not in the call. */
+  wireParticipant(rawId: string | undefined): WireParticipant | undefined {
+    return this.wireParticipants().find(({ identifier }) => rawIdOf(identifier) === rawId);
   }
 
-  /** The body of GET /calling/callConnections/{id} (`CallConnectionPropertiesInternal`). */
-  properties(): Record<string, unknown> {
+  /**
+   * The body of GET /calling/callConnections/{id} (`CallConnectionPropertiesInternal`).
+   * `answer` is what the set-up request is answered with: createCall's answer has no
+   * `serverCallId` (it is not known yet), answerCall's says `callConnectionState: unknown`,
+   * as recorded.
+   */
+  properties(answer?: 'createCall' | 'answerCall'): Record<string, unknown> {
     return {
       callConnectionId: this.callConnectionId,
-      serverCallId: this.serverCallId,
+      serverCallId: answer === 'createCall' ? undefined : this.serverCallId,
       targets: this.targets,
-      callConnectionState: this.currentState,
+      callConnectionState: answer === 'answerCall' ? 'unknown' : this.currentState,
       callbackUri: this.callbackUri,
       source: this.source,
       sourceCallerIdNumber: this.sourceCallerIdNumber,
-      sourceDisplayName: this.sourceDisplayName,
+      // Real createCall answers carry an empty display name when none was given.
+      sourceDisplayName:
+        this.direction === 'outbound' ? (this.sourceDisplayName ?? '') : this.sourceDisplayName,
       correlationId: this.correlationId,
       answeredBy: this.answeredBy,
-      mediaStreamingSubscription: {
-        id: `${this.callConnectionId}-media`,
-        state: this.mediaStreaming.active ? 'active' : 'inactive',
-        subscribedContentTypes: this.mediaStreaming.active ? ['audio'] : [],
-      },
-      transcriptionSubscription: {
-        id: `${this.callConnectionId}-transcription`,
-        state: this.transcription.active ? 'active' : 'inactive',
-        subscribedResultStates: this.transcription.active ? ['final', 'intermediate'] : [],
-        locale: this.transcription.locale,
-      },
+      mediaStreamingSubscription: this.mediaStreaming.subscribed
+        ? {
+            id: `${this.callConnectionId}-media`,
+            state: this.mediaStreaming.active ? 'active' : 'inactive',
+            subscribedContentTypes: this.mediaStreaming.active ? ['audio'] : [],
+          }
+        : undefined,
+      transcriptionSubscription: this.transcription.subscribed
+        ? {
+            id: `${this.callConnectionId}-transcription`,
+            state: this.transcription.active ? 'active' : 'inactive',
+            subscribedResultStates: this.transcription.active ? ['final', 'intermediate'] : [],
+            locale: this.transcription.locale,
+          }
+        : undefined,
     };
   }
 }

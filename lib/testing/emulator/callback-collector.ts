@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CloudEvent } from '../../events/cloud-event';
+import { CALL_AUTOMATION_TYPE_PREFIX } from '../events/cloud-event-envelope';
+import type { CloudEvent } from '../library-types';
 
 /** A request the collector received. */
 export interface CollectedRequest {
@@ -173,7 +174,7 @@ function matches(event: CloudEvent, filter: CollectedEventFilter): boolean {
   if (typeof filter === 'function') return filter(event);
   const data = event.data as { callConnectionId?: unknown; operationContext?: unknown };
   return (
-    (filter.kind === undefined || event.type === `Microsoft.Communication.${filter.kind}`) &&
+    (filter.kind === undefined || event.type === `${CALL_AUTOMATION_TYPE_PREFIX}${filter.kind}`) &&
     (filter.callConnectionId === undefined || data.callConnectionId === filter.callConnectionId) &&
     (filter.operationContext === undefined || data.operationContext === filter.operationContext)
   );

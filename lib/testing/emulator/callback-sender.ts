@@ -1,5 +1,5 @@
-import type { CloudEvent } from '../../events/cloud-event';
-import type { EventGridEvent } from '../events/event-grid-events';
+import type { EventGridSchemaEvent } from '../events/event-grid-events';
+import type { CloudEvent } from '../library-types';
 import type { DeliveryAttempt, DeliveryLog } from './delivery-log';
 import { sendHttpRequest } from './http-client';
 import type { TimerRegistry } from './timer-registry';
@@ -17,7 +17,7 @@ export interface DeliveryPolicy {
 /** One event to post. */
 export interface OutgoingDelivery {
   url: string;
-  event: CloudEvent | EventGridEvent;
+  event: CloudEvent | EventGridSchemaEvent;
   /** What goes on the wire (usually `[event]`). */
   body: unknown;
   headers?: Record<string, string>;
@@ -107,7 +107,7 @@ export class CallbackSender {
   }
 }
 
-function kindOf(event: CloudEvent | EventGridEvent): string {
+function kindOf(event: CloudEvent | EventGridSchemaEvent): string {
   const type = 'eventType' in event ? event.eventType : event.type;
   return type.replace(EVENT_TYPE_PREFIX, '');
 }

@@ -1,12 +1,12 @@
-import type { CloudEvent } from '../../events/cloud-event';
-import type { EventGridEvent } from '../events/event-grid-events';
+import type { EventGridSchemaEvent } from '../events/event-grid-events';
+import type { CloudEvent } from '../library-types';
 
 /** One HTTP attempt at posting an event (a callback, or an Event Grid delivery). */
 export interface DeliveryAttempt {
   /** Where it was posted. */
   readonly url: string;
   /** The event (the body held it in a one-element array). */
-  readonly event: CloudEvent | EventGridEvent;
+  readonly event: CloudEvent | EventGridSchemaEvent;
   /** `PlayCompleted`, `IncomingCall`, `SubscriptionValidationEvent`... */
   readonly kind: string;
   readonly callConnectionId?: string;

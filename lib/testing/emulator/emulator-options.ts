@@ -27,6 +27,19 @@ export interface AcsEmulatorOptions {
   maxBodyBytes?: number;
   /** The number callers dial (`to` of incoming calls). @default '+18005550100' */
   phoneNumber?: string;
+  /**
+   * The raw id of the app's own identity (its bot), which real ACS lists among a call's
+   * participants. createCall with a `source` identity uses that one instead.
+   * @default `8:acs:<resourceId>_<random UUID>`
+   */
+  applicationId?: string;
+  /**
+   * Extra ParticipantsUpdated events, identical lists with new ids and sequence numbers, after
+   * each one: real ACS sends such repeats (ten and more in some recorded calls), so a "someone
+   * joined" handler can run many times in production. Set it to test handlers for
+   * idempotency. @default 0
+   */
+  participantsUpdatedRepeats?: number;
   /** Receives one line per request and delivery, for debugging. @default none */
   log?: (line: string) => void;
 }
@@ -35,11 +48,12 @@ export type ResolvedEmulatorOptions = Required<Omit<AcsEmulatorOptions, 'log'>> 
   Pick<AcsEmulatorOptions, 'log'>;
 
 export function resolveEmulatorOptions(options: AcsEmulatorOptions = {}): ResolvedEmulatorOptions {
+  const resourceId = options.resourceId ?? randomUUID();
   return {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     accessKey: options.accessKey ?? randomBytes(32).toString('base64'),
-    resourceId: options.resourceId ?? randomUUID(),
+    resourceId,
     eventDelayMs: options.eventDelayMs ?? 20,
     eventDelays: options.eventDelays ?? {},
     mediaDurationMs: options.mediaDurationMs ?? 30,
@@ -48,6 +62,8 @@ export function resolveEmulatorOptions(options: AcsEmulatorOptions = {}): Resolv
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     phoneNumber: options.phoneNumber ?? '+18005550100',
+    applicationId: options.applicationId ?? `8:acs:${resourceId}_${randomUUID()}`,
+    participantsUpdatedRepeats: options.participantsUpdatedRepeats ?? 0,
     log: options.log,
   };
 }

@@ -1,11 +1,12 @@
 import type { RestResultInformation } from '@azure/communication-call-automation';
-import type { CloudEvent } from '../../events/cloud-event';
 import {
   type CallAutomationEventKind,
   type CallEventDataMap,
   type CallEventOf,
   callEvent,
 } from '../events/call-events';
+import { communicationUser, type WireIdentifier } from '../events/wire-identifiers';
+import type { CloudEvent } from '../library-types';
 import type { CallRegistry, EmulatedCall } from './call-state';
 import type { ResolvedEmulatorOptions } from './emulator-options';
 import type { EventDispatcher } from './event-dispatcher';
@@ -39,6 +40,12 @@ export interface ScheduleOptions {
 
 /** The state and services the REST handlers share. */
 export class EmulatorRuntime {
+  /**
+   * The last ParticipantsUpdated `sequenceNumber` of each server call: real ACS numbers them
+   * across the call's legs (a leg that joins later starts after the others' last number).
+   */
+  private readonly sequenceNumbers = new Map<string, number>();
+
   constructor(
     readonly options: ResolvedEmulatorOptions,
     readonly timers: TimerRegistry,
@@ -86,12 +93,32 @@ export class EmulatorRuntime {
     return this.event(call, kind, data as CallEventDataMap[CallAutomationEventKind]);
   }
 
-  /** ParticipantsUpdated with the call's current participants. */
-  participantsUpdated(call: EmulatedCall): CallEventOf<'ParticipantsUpdated'> {
-    return this.event(call, 'ParticipantsUpdated', {
-      participants: call.wireParticipants(),
-      sequenceNumber: call.nextSequenceNumber(),
-    });
+  /**
+   * ParticipantsUpdated with the call's current participants (the app included), to the
+   * call's callback, followed by the repeats `participantsUpdatedRepeats` asks for.
+   */
+  participantsUpdated(call: EmulatedCall): OutgoingEvent[] {
+    const participants = call.wireParticipants();
+    const repeats = Math.max(0, this.options.participantsUpdatedRepeats);
+    return Array.from({ length: 1 + repeats }, () => ({
+      event: this.event(call, 'ParticipantsUpdated', {
+        participants: structuredClone(participants),
+        sequenceNumber: this.nextSequenceNumber(call.serverCallId),
+      }),
+      url: call.callbackUri,
+      duplicate: false,
+    }));
+  }
+
+  private nextSequenceNumber(serverCallId: string): number {
+    const next = (this.sequenceNumbers.get(serverCallId) ?? 0) + 1;
+    this.sequenceNumbers.set(serverCallId, next);
+    return next;
+  }
+
+  /** The app's identity in a new call connection: createCall's `source`, else the option. */
+  applicationIdentity(sourceId?: string): WireIdentifier {
+    return communicationUser(sourceId ?? this.options.applicationId);
   }
 
   /**

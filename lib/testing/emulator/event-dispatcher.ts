@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../../events/cloud-event';
+import type { CloudEvent } from '../library-types';
 import type { CallbackSender } from './callback-sender';
 import type { CallbackTokenSigner } from './callback-token-signer';
 import type { DeliveryAttempt } from './delivery-log';

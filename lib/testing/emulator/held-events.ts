@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../../events/cloud-event';
+import type { CloudEvent } from '../library-types';
 import type { DeliveryAttempt } from './delivery-log';
 
 /** Which callback events to hold back; all given fields must match. */

@@ -1,5 +1,5 @@
 import type { CallAutomationCloudEvent } from '../events/cloud-event-envelope';
-import type { EventGridEvent, IncomingCallEventData } from '../events/event-grid-events';
+import type { EventGridSchemaEvent, IncomingCallEventData } from '../events/event-grid-events';
 import type { WireIdentifier } from '../events/wire-identifiers';
 import type { EmulatedCallHandle } from './call-handle';
 import type { DeliveryAttempt } from './delivery-log';
@@ -40,7 +40,7 @@ export class IncomingCallHandle {
     private readonly callOf: (callConnectionId: string) => EmulatedCallHandle,
     /** The event posted. */
     readonly event:
-      | EventGridEvent<IncomingCallEventData>
+      | EventGridSchemaEvent<IncomingCallEventData>
       | CallAutomationCloudEvent<'IncomingCall', IncomingCallEventData>,
     /** The last delivery attempt: its `status` is what the app answered. */
     readonly delivery: DeliveryAttempt,

@@ -4,6 +4,7 @@ import type {
 } from '@azure/communication-call-automation';
 import { resultCodes } from '../events/result-information';
 import { rawIdOf } from '../events/wire-identifiers';
+import { tonesOf } from './dtmf-tones';
 import type { RequestBody } from './request-body';
 import { RestFailure } from './rest-response';
 import type { CallerInput } from './scripted-party';
@@ -12,34 +13,6 @@ import type { CallerInput } from './scripted-party';
 export type RecognitionOutcome =
   | { kind: 'RecognizeCompleted'; data: RestRecognizeCompleted }
   | { kind: 'RecognizeFailed'; data: { resultInformation: RestResultInformation } };
-
-const TONE_NAMES: Record<string, string> = {
-  '0': 'zero',
-  '1': 'one',
-  '2': 'two',
-  '3': 'three',
-  '4': 'four',
-  '5': 'five',
-  '6': 'six',
-  '7': 'seven',
-  '8': 'eight',
-  '9': 'nine',
-  '*': 'asterisk',
-  '#': 'pound',
-  A: 'a',
-  B: 'b',
-  C: 'c',
-  D: 'd',
-};
-
-/** `'12#'` → `['one', 'two', 'pound']`; throws on a character that is no DTMF tone. */
-export function tonesOf(keys: string): string[] {
-  return [...keys.toUpperCase()].map((key) => {
-    const tone = TONE_NAMES[key];
-    if (!tone) throw new Error(`"${key}" is not a DTMF key (use 0-9, *, #, A-D).`);
-    return tone;
-  });
-}
 
 function failed(resultInformation: RestResultInformation): RecognitionOutcome {
   return { kind: 'RecognizeFailed', data: { resultInformation } };

@@ -1,6 +1,6 @@
 import type { RestResultInformation } from '@azure/communication-call-automation';
 import { resultCodes } from '../events/result-information';
-import { tonesOf } from './recognition';
+import { tonesOf } from './dtmf-tones';
 
 /** How an invited party reacts: it answers, or the invitation fails that way. */
 export type PartyAnswer = 'answer' | 'decline' | 'busy' | 'noAnswer' | 'unreachable';

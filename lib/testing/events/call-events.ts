@@ -39,12 +39,13 @@ import type {
   RestTranscriptionUpdated,
 } from '@azure/communication-call-automation';
 import {
+  CALL_AUTOMATION_TYPE_PREFIX,
   type CallAutomationCloudEvent,
   type EnvelopeOverrides,
   newServerCallId,
   wrapInCloudEvent,
 } from './cloud-event-envelope';
-import { resultCodes } from './result-information';
+import { addParticipantCanceled, resultCodes } from './result-information';
 import { communicationUser, type WireIdentifier } from './wire-identifiers';
 
 /** `kind` of every event that `parseCallAutomationEvent` (SDK 1.6) knows: 38 of them. */
@@ -139,6 +140,9 @@ export type AnyCallCloudEvent = {
 
 const success = resultCodes.success;
 
+/** `data.version` of every recorded event of 2025 (the Call Automation API version). */
+const EVENT_DATA_VERSION = '2025-06-15';
+
 function newRecordingId(): string {
   const locator = { PlatformEndpointId: randomUUID(), ResourceSpecificId: randomUUID() };
   return Buffer.from(JSON.stringify(locator)).toString('base64');
@@ -164,14 +168,51 @@ function mediaStreaming(status: string, details: string) {
   };
 }
 
-/** What each kind carries when the caller gives nothing: the realistic common case. */
-const KIND_DEFAULTS: { [K in CallAutomationEventKind]: () => CallEventDataMap[K] } = {
-  AddParticipantSucceeded: () => ({ participant: someUser(), resultInformation: success }),
+/** What RecognizeCompleted carries for each recognitionType: one result field, its code. */
+function recognizeCompletedDefaults(
+  recognitionType: string | undefined,
+): CallEventDataMap['RecognizeCompleted'] {
+  switch (recognitionType) {
+    case 'choices':
+      return {
+        recognitionType,
+        choiceResult: { label: 'yes', recognizedPhrase: 'yes', confidence: 0.92 },
+        resultInformation: resultCodes.recognizeSpeechOptionMatched,
+      };
+    case 'speech':
+      return {
+        recognitionType,
+        speechResult: { speech: 'yes', confidence: 0.92 },
+        resultInformation: resultCodes.recognizeSpeechRecognized,
+      };
+    default:
+      return {
+        recognitionType: 'dtmf',
+        dtmfResult: { tones: ['one'] },
+        resultInformation: resultCodes.recognizeMaxDigitsReceived,
+      };
+  }
+}
+
+/**
+ * What each kind carries when the caller gives nothing: the realistic common case. A default
+ * may look at what was given (RecognizeCompleted's result follows its recognitionType).
+ */
+const KIND_DEFAULTS: {
+  [K in CallAutomationEventKind]: (given: CallEventDataMap[K]) => CallEventDataMap[K];
+} = {
+  AddParticipantSucceeded: () => ({
+    participant: someUser(),
+    resultInformation: resultCodes.successWithoutMessage,
+  }),
   AddParticipantFailed: () => ({
     participant: someUser(),
     resultInformation: resultCodes.calleeNoAnswer,
   }),
-  RemoveParticipantSucceeded: () => ({ participant: someUser(), resultInformation: success }),
+  RemoveParticipantSucceeded: () => ({
+    participant: someUser(),
+    resultInformation: resultCodes.successWithoutMessage,
+  }),
   RemoveParticipantFailed: () => ({
     participant: someUser(),
     resultInformation: resultCodes.notFound,
@@ -186,15 +227,19 @@ const KIND_DEFAULTS: { [K in CallAutomationEventKind]: () => CallEventDataMap[K]
     fromCall: randomUUID(),
     resultInformation: resultCodes.notFound,
   }),
-  CallConnected: () => ({ resultInformation: success }),
+  CallConnected: () => ({ resultInformation: resultCodes.successWithoutMessage }),
   CallDisconnected: () => ({ resultInformation: resultCodes.callEnded }),
   CallTransferAccepted: () => ({
     transferTarget: someUser(),
     transferee: someUser(),
-    resultInformation: success,
+    resultInformation: resultCodes.transferAccepted,
   }),
   CallTransferFailed: () => ({ resultInformation: resultCodes.calleeNoAnswer }),
-  ParticipantsUpdated: () => ({ participants: [], sequenceNumber: 1 }),
+  ParticipantsUpdated: () => ({
+    participants: [],
+    sequenceNumber: 1,
+    resultInformation: resultCodes.successWithoutMessage,
+  }),
   RecordingStateChanged: () => ({
     recordingId: newRecordingId(),
     state: 'active',
@@ -208,11 +253,8 @@ const KIND_DEFAULTS: { [K in CallAutomationEventKind]: () => CallEventDataMap[K]
     failedPlaySourceIndex: 0,
   }),
   PlayCanceled: () => ({ resultInformation: resultCodes.operationCanceled }),
-  RecognizeCompleted: () => ({
-    recognitionType: 'dtmf',
-    dtmfResult: { tones: ['one'] },
-    resultInformation: resultCodes.recognizeMaxDigitsReceived,
-  }),
+  // The result field and code follow the recognitionType given (dtmf when none is).
+  RecognizeCompleted: (given) => recognizeCompletedDefaults(given.recognitionType),
   RecognizeCanceled: () => ({ resultInformation: resultCodes.operationCanceled }),
   RecognizeFailed: () => ({ resultInformation: resultCodes.recognizeInitialSilenceTimeout }),
   ContinuousDtmfRecognitionToneReceived: () => ({
@@ -221,10 +263,18 @@ const KIND_DEFAULTS: { [K in CallAutomationEventKind]: () => CallEventDataMap[K]
     resultInformation: success,
   }),
   ContinuousDtmfRecognitionToneFailed: () => ({ resultInformation: resultCodes.internalError }),
-  ContinuousDtmfRecognitionStopped: () => ({ resultInformation: success }),
-  SendDtmfTonesCompleted: () => ({ resultInformation: success }),
+  ContinuousDtmfRecognitionStopped: () => ({
+    resultInformation: resultCodes.continuousDtmfStopped,
+  }),
+  SendDtmfTonesCompleted: () => ({ resultInformation: resultCodes.successWithoutMessage }),
   SendDtmfTonesFailed: () => ({ resultInformation: resultCodes.participantNotPresent }),
-  CancelAddParticipantSucceeded: () => ({ invitationId: randomUUID(), resultInformation: success }),
+  CancelAddParticipantSucceeded: () => {
+    const participant = someUser();
+    return {
+      invitationId: randomUUID(),
+      resultInformation: addParticipantCanceled(participant.rawId ?? ''),
+    };
+  },
   CancelAddParticipantFailed: () => ({
     invitationId: randomUUID(),
     resultInformation: resultCodes.notFound,
@@ -276,7 +326,8 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 /**
  * Builds the complete CloudEvent of any kind. Fields not given get realistic defaults: new ids
  * for `callConnectionId`, `serverCallId` and `correlationId`, the kind's usual
- * `resultInformation` and own fields. `operationContext` is only present when given, as with
+ * `resultInformation` and own fields, and the `version` and `publicEventType` every live event
+ * carries. `operationContext` is only present when given, as with
  * a request that carried none.
  */
 export function callEvent<K extends CallAutomationEventKind>(
@@ -285,10 +336,12 @@ export function callEvent<K extends CallAutomationEventKind>(
   envelope?: EnvelopeOverrides,
 ): CallEventOf<K> {
   const complete = {
+    version: EVENT_DATA_VERSION,
     callConnectionId: randomUUID(),
     serverCallId: newServerCallId(),
     correlationId: randomUUID(),
-    ...KIND_DEFAULTS[kind](),
+    publicEventType: `${CALL_AUTOMATION_TYPE_PREFIX}${kind}`,
+    ...KIND_DEFAULTS[kind](data),
     ...definedOnly(data),
   } as CallEventDataMap[K] & { callConnectionId: string };
   return wrapInCloudEvent(kind, complete, envelope);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent } from '../../events/cloud-event';
+import type { CloudEvent } from '../library-types';
 
 /** Prefix of every Call Automation CloudEvent `type`. */
 export const CALL_AUTOMATION_TYPE_PREFIX = 'Microsoft.Communication.';
@@ -13,7 +13,7 @@ export interface CallAutomationCloudEvent<K extends string = string, D extends o
   extends CloudEvent {
   [extension: string]: unknown;
   id: string;
-  type: `Microsoft.Communication.${K}`;
+  type: `${typeof CALL_AUTOMATION_TYPE_PREFIX}${K}`;
   source: string;
   subject: string;
   time: string;
@@ -26,7 +26,7 @@ export interface CallAutomationCloudEvent<K extends string = string, D extends o
 export interface EnvelopeOverrides {
   /** CloudEvent id, the de-duplication key. Default: a new UUID. */
   id?: string;
-  /** ISO-8601 time or a Date. Default: now. */
+  /** ISO-8601 time, or a Date (written as ACS writes times). Default: now. */
   time?: string | Date;
   /** Default: `calling/callConnections/{callConnectionId}`. */
   source?: string;
@@ -48,10 +48,18 @@ export function wrapInCloudEvent<K extends string, D extends object>(
     subject: envelope.subject ?? source,
     type: `${CALL_AUTOMATION_TYPE_PREFIX}${kind}`,
     specversion: '1.0',
-    time: typeof time === 'string' ? time : time.toISOString(),
+    time: typeof time === 'string' ? time : wireTime(time),
     datacontenttype: 'application/json',
     data: data as D & Record<string, unknown>,
   };
+}
+
+/**
+ * A time as ACS writes it: seven fractional digits and `+00:00`
+ * (`2025-06-16T20:52:32.9896642+00:00`), not JavaScript's `…32.989Z`.
+ */
+export function wireTime(date: Date): string {
+  return date.toISOString().replace('Z', '0000+00:00');
 }
 
 /** A server call id shaped like ACS's (base64 of a conversation URL). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CALL_AUTOMATION_TYPE_PREFIX,
   type CallAutomationCloudEvent,
   type EnvelopeOverrides,
   newServerCallId,
@@ -8,7 +9,7 @@ import {
 import { communicationUser, phoneNumber, rawIdOf, type WireIdentifier } from './wire-identifiers';
 
 /** An event in the Event Grid schema, as Event Grid posts it (in an array). */
-export interface EventGridEvent<D extends object = object> {
+export interface EventGridSchemaEvent<D extends object = object> {
   id: string;
   topic: string;
   subject: string;
@@ -79,14 +80,14 @@ function eventTime(value: string | Date | undefined): string {
 export function incomingCallEvent(
   data?: Partial<IncomingCallEventData>,
   envelope: EventGridEnvelopeOverrides = {},
-): EventGridEvent<IncomingCallEventData> {
+): EventGridSchemaEvent<IncomingCallEventData> {
   const complete = incomingCallData(data);
   return {
     id: envelope.id ?? randomUUID(),
     topic: envelope.topic ?? EMULATED_RESOURCE_TOPIC,
     subject:
       envelope.subject ?? `/caller/${rawIdOf(complete.from)}/recipient/${rawIdOf(complete.to)}`,
-    eventType: 'Microsoft.Communication.IncomingCall',
+    eventType: `${CALL_AUTOMATION_TYPE_PREFIX}IncomingCall`,
     eventTime: eventTime(envelope.eventTime),
     dataVersion: '1.0',
     metadataVersion: '1',
@@ -114,7 +115,7 @@ export function incomingCallCloudEvent(
 export function subscriptionValidationEvent(
   data: Partial<SubscriptionValidationEventData> = {},
   envelope: EventGridEnvelopeOverrides = {},
-): EventGridEvent<SubscriptionValidationEventData> {
+): EventGridSchemaEvent<SubscriptionValidationEventData> {
   const validationCode = data.validationCode ?? randomUUID().toUpperCase();
   return {
     id: envelope.id ?? randomUUID(),

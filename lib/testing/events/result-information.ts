@@ -12,17 +12,40 @@ function result(code: number, subCode: number, message: string): WireResultInfor
 }
 
 /**
- * Realistic `resultInformation` values, from the Call Automation troubleshooting codes and the
- * recognize/play how-tos (MicrosoftDocs/azure-docs). Use them in factories and scripted failures,
- * e.g. `callEvents.playFailed({ resultInformation: resultCodes.playFileDownloadFailed })`.
+ * Realistic `resultInformation` values. Where the Azure SDK repositories hold a recording of
+ * live traffic with the code, code, subcode and message are as recorded (the recorded ones say
+ * so); the rest come from the Call Automation troubleshooting codes and the recognize/play
+ * how-tos (MicrosoftDocs/azure-docs). Use them in factories and scripted failures, e.g.
+ * `callEvents.playFailed({ resultInformation: resultCodes.playFileDownloadFailed })`.
  */
 export const resultCodes = {
-  /** 200/0: the generic success of an action. */
+  /** 200/0 "Action completed successfully.": recorded on PlayStarted and PlayCompleted. */
   success: result(200, 0, 'Action completed successfully.'),
-  /** 200/7000: a call that ended normally (subcode 7000 is "Graceful"). */
-  callEnded: result(200, 7000, 'The conversation has ended.'),
-  /** 200/7000: the application's leg ended because the call was transferred. */
+  /**
+   * 200/0 with an empty message: recorded on CallConnected, ParticipantsUpdated,
+   * Add/RemoveParticipantSucceeded and SendDtmfTonesCompleted.
+   */
+  successWithoutMessage: result(200, 0, ''),
+  /** 200/7000: recorded on CallDisconnected when the app (Call Automation) ended the call. */
+  callEnded: result(
+    200,
+    7000,
+    'Call was ended by Azure Communication Service Call Automation API or a server bot. DiagCode: 0#7000.@',
+  ),
+  /** 200/5001: recorded on CallDisconnected when the other party hung up. */
+  callEndedByParticipant: result(200, 5001, 'This conversation has ended.. DiagCode: 0#5001.@'),
+  /** 200/5300: recorded on CallDisconnected when another participant removed the app's leg. */
+  removedByParticipant: result(
+    200,
+    5300,
+    'Call ended for this participant as it was removed from the conversation by another participant. DiagCode: 0#5300.@',
+  ),
+  /** 200/7000: the application's leg ended because the call was transferred (not recorded). */
   callTransferred: result(200, 7000, 'The conversation has ended: the call was transferred.'),
+  /** 200/7015: recorded on CallTransferAccepted. */
+  transferAccepted: result(200, 7015, 'The transfer operation completed successfully.'),
+  /** 200/7000: recorded on ContinuousDtmfRecognitionStopped. */
+  continuousDtmfStopped: result(200, 7000, 'The conversation has ended. DiagCode: 0#7000.@'),
 
   /** 200/8531: recognize collected the maximum number of tones. */
   recognizeMaxDigitsReceived: result(200, 8531, 'Action completed, max digits received.'),
@@ -82,7 +105,10 @@ export const resultCodes = {
   calleeNoAnswer: result(408, 8541, 'Callee is unavailable: the invitation timed out.'),
   /** 404/8544: the invitee cannot be reached. */
   calleeUnreachable: result(404, 8544, 'Callee is unreachable.'),
-  /** 487/8542: the invitation was canceled (cancelAddParticipantOperation). */
+  /**
+   * 487/8542: the invitation was canceled; what the emulator puts on the AddParticipantFailed
+   * it sends after a cancel (not verified against recorded traffic).
+   */
   invitationCanceled: result(487, 8542, 'The call was canceled.'),
   /** 404/8522: the call, participant or invitation does not exist (any more). */
   notFound: result(404, 8522, 'Not found.'),
@@ -102,8 +128,12 @@ export const resultCodes = {
   ),
   /** 400/8578: live transcription failed. */
   transcriptionFailed: result(400, 8578, 'Transcription failed.'),
-  /** 400/8603: media streaming failed. */
-  mediaStreamingFailed: result(400, 8603, 'Media streaming failed.'),
+  /** 500/8603: recorded on MediaStreamingFailed (the websocket could not be reached). */
+  mediaStreamingFailed: result(
+    500,
+    8603,
+    'Action failed, not able to establish websocket connection.',
+  ),
   /** 400/8553: a recording of this call is already running. */
   duplicateRecording: result(400, 8553, 'Action failed, duplicate recording.'),
   /** 408/8587: an incoming call was not answered in time. */
@@ -114,3 +144,15 @@ export const resultCodes = {
 
 /** A name of `resultCodes`. */
 export type ResultCodeName = keyof typeof resultCodes;
+
+/**
+ * 487/5234: recorded on CancelAddParticipantSucceeded; the message names the participant whose
+ * invitation was canceled.
+ */
+export function addParticipantCanceled(participantRawId: string): WireResultInformation {
+  return result(
+    487,
+    5234,
+    `addParticipants failed for participant ${participantRawId}. Underlying reason: The Call Has Been Cancelled. DiagCode: 487#5234.@`,
+  );
+}

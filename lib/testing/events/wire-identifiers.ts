@@ -11,9 +11,12 @@ export function communicationUser(id: string): WireIdentifier {
   return { kind: 'communicationUser', rawId: id, communicationUser: { id } };
 }
 
-/** A phone number, e.g. `phoneNumber('+15551234567')`; its rawId is `4:+15551234567`. */
+/**
+ * A phone number, e.g. `phoneNumber('+15551234567')`; its rawId is `4:+15551234567`. Like the
+ * recorded payloads, it carries no `isAnonymous`.
+ */
 export function phoneNumber(value: string): WireIdentifier {
-  return { kind: 'phoneNumber', rawId: `4:${value}`, phoneNumber: { value, isAnonymous: false } };
+  return { kind: 'phoneNumber', rawId: `4:${value}`, phoneNumber: { value } };
 }
 
 /**
@@ -39,12 +42,23 @@ export function rawIdOf(identifier: WireIdentifier | undefined): string | undefi
   return undefined;
 }
 
-/** The identifier completed the way ACS answers it: `kind` and `rawId` always present. */
+/**
+ * The identifier completed the way ACS answers it: `kind` and `rawId` always present, and a
+ * phone number without `isAnonymous: false` (recorded payloads leave it out).
+ */
 export function normalizeIdentifier(identifier: WireIdentifier): WireIdentifier {
   const rawId = rawIdOf(identifier);
-  if (identifier.kind && identifier.rawId) return identifier;
-  if (rawId === undefined) return { ...identifier, kind: identifier.kind ?? 'unknown' };
-  return { ...identifierFromRawId(rawId), ...identifier, rawId, kind: kindOf(identifier, rawId) };
+  const completed =
+    identifier.kind && identifier.rawId
+      ? identifier
+      : rawId === undefined
+        ? { ...identifier, kind: identifier.kind ?? 'unknown' }
+        : { ...identifierFromRawId(rawId), ...identifier, rawId, kind: kindOf(identifier, rawId) };
+  const phone = completed.phoneNumber;
+  if (phone && !phone.isAnonymous) {
+    return { ...completed, phoneNumber: { value: phone.value } };
+  }
+  return completed;
 }
 
 function kindOf(identifier: WireIdentifier, rawId: string): string {

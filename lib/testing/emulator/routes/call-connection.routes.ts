@@ -46,7 +46,7 @@ export const callConnectionHandlers: OperationHandlers = {
             operationContext,
             transferTarget: target,
             transferee,
-            resultInformation: resultCodes.success,
+            resultInformation: resultCodes.transferAccepted,
           }),
         ];
       },

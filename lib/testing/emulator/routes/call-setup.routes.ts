@@ -12,8 +12,8 @@ import type { OperationScript } from '../scenario-script';
 import { invitationFailure } from '../scripted-party';
 import {
   type OperationHandlers,
-  type OperationRequest,
-  type OperationResult,
+  type OperationOutcome,
+  type ParsedRestRequest,
   requiredCallbackUri,
 } from './operation-handler';
 
@@ -29,11 +29,13 @@ export const callSetupHandlers: OperationHandlers = {
       direction: 'outbound',
       targets,
       ...sourceOf(body),
+      application: runtime.applicationIdentity(body.object('source')?.string('id')),
+      requested: requestedSubscriptions(body),
     });
     runtime.calls.add(call);
     return {
       status: 201,
-      body: call.properties(),
+      body: call.properties('createCall'),
       events: () => ringTargets(runtime, call, targets, body.string('operationContext'), script),
     };
   },
@@ -51,13 +53,15 @@ export const callSetupHandlers: OperationHandlers = {
       targets: [record.to],
       source: record.from,
       answeredBy: answeredBy ? { id: answeredBy } : undefined,
+      application: runtime.applicationIdentity(),
+      requested: requestedSubscriptions(body),
     });
     call.addParticipant(record.from, record.caller);
     runtime.calls.add(call);
     runtime.incomingCalls.update(record, 'answered', call.callConnectionId);
     return {
       status: 200,
-      body: call.properties(),
+      body: call.properties('answerCall'),
       events: () =>
         connectOrFail(runtime, call, body.string('operationContext'), script, {
           failureKind: 'AnswerFailed',
@@ -89,7 +93,7 @@ export const callSetupHandlers: OperationHandlers = {
 };
 
 /** connectCall: a new call connection to a call that exists (server call, group call, room). */
-function joinCall({ body, script, runtime }: OperationRequest): OperationResult {
+function joinCall({ body, script, runtime }: ParsedRestRequest): OperationOutcome {
   const locator = body.requiredObject('callLocator');
   const kind = locator.string('kind') ?? 'serverCallLocator';
   const serverCallId = locator.string('serverCallId');
@@ -104,6 +108,8 @@ function joinCall({ body, script, runtime }: OperationRequest): OperationResult 
     callbackUri: requiredCallbackUri(body),
     direction: 'connect',
     targets: [],
+    application: runtime.applicationIdentity(),
+    requested: requestedSubscriptions(body),
   });
   for (const participant of existing?.participants ?? []) {
     call.addParticipant(participant.identifier, participant.party);
@@ -121,6 +127,17 @@ function joinCall({ body, script, runtime }: OperationRequest): OperationResult 
           runtime.failureOf('connectCall', script) ??
           (unknownServerCall ? resultCodes.notFound : undefined),
       }),
+  };
+}
+
+/** Whether the set-up request asked for media streaming or transcription. */
+function requestedSubscriptions(body: RequestBody): {
+  mediaStreaming: boolean;
+  transcription: boolean;
+} {
+  return {
+    mediaStreaming: body.object('mediaStreamingOptions') !== undefined,
+    transcription: body.object('transcriptionOptions') !== undefined,
   };
 }
 
@@ -229,7 +246,7 @@ function connectOrFail(
       call.state = 'connected';
       return [
         runtime.event(call, 'CallConnected', { operationContext }),
-        { event: runtime.participantsUpdated(call), duplicate: false },
+        ...runtime.participantsUpdated(call),
       ];
     },
     { afterMs, duplicate: script?.duplicate },

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../../../events/cloud-event';
+import type { CloudEvent } from '../../library-types';
 import type { EmulatedCall } from '../call-state';
 import type { EmulatorRuntime, ScheduledEvents } from '../emulator-runtime';
 import type { MediaOperation } from '../media-queue';

@@ -1,6 +1,7 @@
 import { resultCodes } from '../../events/result-information';
 import { rawIdOf } from '../../events/wire-identifiers';
 import type { EmulatedCall } from '../call-state';
+import { DTMF_TONE_NAMES } from '../dtmf-tones';
 import type { OutgoingEvent } from '../emulator-runtime';
 import { parseRecognizeRequest } from '../recognition';
 import type { RequestBody } from '../request-body';
@@ -9,29 +10,10 @@ import { playOperation, recognizeOperation } from './media-operations';
 import {
   callbackUrlOf,
   type OperationHandlers,
-  type OperationRequest,
-  type OperationResult,
+  type OperationOutcome,
+  type ParsedRestRequest,
   reportOutcome,
 } from './operation-handler';
-
-const DTMF_TONES = new Set([
-  'zero',
-  'one',
-  'two',
-  'three',
-  'four',
-  'five',
-  'six',
-  'seven',
-  'eight',
-  'nine',
-  'a',
-  'b',
-  'c',
-  'd',
-  'pound',
-  'asterisk',
-]);
 
 /** Play, recognize, DTMF, hold, transcription and media streaming of a call. */
 export const mediaHandlers: OperationHandlers = {
@@ -115,7 +97,7 @@ export const mediaHandlers: OperationHandlers = {
     return eventOutcome(request, call, 'stopContinuousDtmfRecognition', 200, () => [
       request.runtime.event(call, 'ContinuousDtmfRecognitionStopped', {
         operationContext,
-        resultInformation: resultCodes.success,
+        resultInformation: resultCodes.continuousDtmfStopped,
       }),
     ]);
   },
@@ -124,7 +106,7 @@ export const mediaHandlers: OperationHandlers = {
     const { call, participant, operationContext } = targetedRequest(request);
     const tones = request.body.strings('tones');
     if (!tones || tones.length === 0) throw RestFailure.invalid('tones is required.');
-    const unknown = tones.find((tone) => !DTMF_TONES.has(tone.toLowerCase()));
+    const unknown = tones.find((tone) => !DTMF_TONE_NAMES.has(tone.toLowerCase()));
     if (unknown) throw RestFailure.invalid(`"${unknown}" is not a DTMF tone.`);
     const report = reportOutcome(request, call, 'sendDtmfTones', {
       url: callbackUrlOf(request.body, call),
@@ -133,7 +115,7 @@ export const mediaHandlers: OperationHandlers = {
       success: () => [
         request.runtime.event(call, 'SendDtmfTonesCompleted', {
           operationContext,
-          resultInformation: resultCodes.success,
+          resultInformation: resultCodes.successWithoutMessage,
         }),
       ],
     });
@@ -146,40 +128,48 @@ export const mediaHandlers: OperationHandlers = {
   startTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     const locale = request.body.string('locale');
-    return transcriptionOutcome(request, call, 'startTranscription', 'TranscriptionStarted', () => {
-      call.transcription = { active: true, locale: locale ?? call.transcription.locale ?? 'en-US' };
+    return subscriptionOutcome(request, call, 'startTranscription', 'TranscriptionStarted', () => {
+      call.transcription = {
+        active: true,
+        locale: locale ?? call.transcription.locale ?? 'en-US',
+        subscribed: true,
+      };
     });
   },
 
   stopTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return transcriptionOutcome(request, call, 'stopTranscription', 'TranscriptionStopped', () => {
-      call.transcription = { active: false, locale: call.transcription.locale };
+    return subscriptionOutcome(request, call, 'stopTranscription', 'TranscriptionStopped', () => {
+      call.transcription = { ...call.transcription, active: false };
     });
   },
 
   updateTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     const locale = request.body.string('locale');
-    return transcriptionOutcome(
-      request,
-      call,
-      'updateTranscription',
-      'TranscriptionUpdated',
-      () => {
-        call.transcription = { ...call.transcription, locale: locale ?? call.transcription.locale };
-      },
-    );
+    return subscriptionOutcome(request, call, 'updateTranscription', 'TranscriptionUpdated', () => {
+      call.transcription = { ...call.transcription, locale: locale ?? call.transcription.locale };
+    });
   },
 
   startMediaStreaming: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return streamingOutcome(request, call, 'startMediaStreaming', 'MediaStreamingStarted', true);
+    return subscriptionOutcome(
+      request,
+      call,
+      'startMediaStreaming',
+      'MediaStreamingStarted',
+      () => {
+        call.mediaStreaming = { active: true, subscribed: true };
+      },
+    );
   },
 
   stopMediaStreaming: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return streamingOutcome(request, call, 'stopMediaStreaming', 'MediaStreamingStopped', false);
+    return subscriptionOutcome(request, call, 'stopMediaStreaming', 'MediaStreamingStopped', () => {
+      call.mediaStreaming = { ...call.mediaStreaming, active: false };
+    });
   },
 };
 
@@ -203,7 +193,7 @@ function checkPlaySources(
 }
 
 /** The call and target participant of a media operation aimed at one participant. */
-function targetedRequest({ params, body, runtime }: OperationRequest) {
+function targetedRequest({ params, body, runtime }: ParsedRestRequest) {
   const call = runtime.requireConnected(params[0] ?? '');
   const target = body.requiredIdentifier('targetParticipant');
   const rawId = rawIdOf(target) ?? '';
@@ -217,7 +207,7 @@ function targetedRequest({ params, body, runtime }: OperationRequest) {
 
 /** An operation whose outcome is one event: the success events or the scripted failure. */
 function eventOutcome(
-  request: OperationRequest,
+  request: ParsedRestRequest,
   call: EmulatedCall,
   operation:
     | 'stopContinuousDtmfRecognition'
@@ -228,13 +218,11 @@ function eventOutcome(
     | 'stopMediaStreaming',
   status: number,
   success: () => OutgoingEvent[],
-  failureData?: Record<string, unknown>,
-): OperationResult {
+): OperationOutcome {
   const report = reportOutcome(request, call, operation, {
     url: callbackUrlOf(request.body, call),
     operationContext: request.body.string('operationContext'),
     success,
-    failureData,
   });
   return { status, events: () => report().delivered };
 }
@@ -243,7 +231,7 @@ function eventOutcome(
  * Hold and unhold: the service sends no success event, only ParticipantsUpdated (the
  * participant's `isOnHold` changed); a failure is HoldFailed.
  */
-function holdOrUnhold(request: OperationRequest, operation: 'hold' | 'unhold'): OperationResult {
+function holdOrUnhold(request: ParsedRestRequest, operation: 'hold' | 'unhold'): OperationOutcome {
   const { call, participant, operationContext } = targetedRequest(request);
   if (operation === 'hold') request.body.object('playSourceInfo');
   const failure =
@@ -254,56 +242,35 @@ function holdOrUnhold(request: OperationRequest, operation: 'hold' | 'unhold'): 
     url: callbackUrlOf(request.body, call),
     operationContext,
     failure,
-    success: () => [request.runtime.participantsUpdated(call)],
+    success: () => request.runtime.participantsUpdated(call),
   });
   return { status: 200, events: () => report().delivered };
 }
 
-function transcriptionOutcome(
-  request: OperationRequest,
+/**
+ * Transcription and media streaming: `apply` changes the subscription unless the run is
+ * scripted to fail; the failure event's status fields come from its factory's defaults.
+ */
+function subscriptionOutcome(
+  request: ParsedRestRequest,
   call: EmulatedCall,
-  operation: 'startTranscription' | 'stopTranscription' | 'updateTranscription',
-  kind: 'TranscriptionStarted' | 'TranscriptionStopped' | 'TranscriptionUpdated',
+  operation:
+    | 'startTranscription'
+    | 'stopTranscription'
+    | 'updateTranscription'
+    | 'startMediaStreaming'
+    | 'stopMediaStreaming',
+  kind:
+    | 'TranscriptionStarted'
+    | 'TranscriptionStopped'
+    | 'TranscriptionUpdated'
+    | 'MediaStreamingStarted'
+    | 'MediaStreamingStopped',
   apply: () => void,
-): OperationResult {
+): OperationOutcome {
   if (!request.runtime.failureOf(operation, request.script)) apply();
   const operationContext = request.body.string('operationContext');
-  return eventOutcome(
-    request,
-    call,
-    operation,
-    202,
-    () => [request.runtime.event(call, kind, { operationContext })],
-    {
-      transcriptionUpdate: {
-        transcriptionStatus: 'transcriptionFailed',
-        transcriptionStatusDetails: 'unspecifiedError',
-      },
-    },
-  );
-}
-
-function streamingOutcome(
-  request: OperationRequest,
-  call: EmulatedCall,
-  operation: 'startMediaStreaming' | 'stopMediaStreaming',
-  kind: 'MediaStreamingStarted' | 'MediaStreamingStopped',
-  active: boolean,
-): OperationResult {
-  if (!request.runtime.failureOf(operation, request.script)) call.mediaStreaming = { active };
-  const operationContext = request.body.string('operationContext');
-  return eventOutcome(
-    request,
-    call,
-    operation,
-    202,
-    () => [request.runtime.event(call, kind, { operationContext })],
-    {
-      mediaStreamingUpdate: {
-        contentType: 'Audio',
-        mediaStreamingStatus: 'mediaStreamingFailed',
-        mediaStreamingStatusDetails: 'streamConnectionUnsuccessful',
-      },
-    },
-  );
+  return eventOutcome(request, call, operation, 202, () => [
+    request.runtime.event(call, kind, { operationContext }),
+  ]);
 }

@@ -11,7 +11,7 @@ import { RestFailure, type RestResponse } from '../rest-response';
 import type { OperationScript } from '../scenario-script';
 
 /** One REST request, parsed. */
-export interface OperationRequest {
+export interface ParsedRestRequest {
   /** Path parameters, decoded (call connection id, participant raw id, recording id). */
   params: readonly string[];
   body: RequestBody;
@@ -21,7 +21,7 @@ export interface OperationRequest {
 }
 
 /** The answer, and the events the request causes. */
-export interface OperationResult extends RestResponse {
+export interface OperationOutcome extends RestResponse {
   /**
    * Sends the events this request causes; resolves once they are delivered. It runs after the
    * response is sent, or before with `eventBeforeResponse`. State changes happen in the handler
@@ -34,7 +34,7 @@ export interface OperationResult extends RestResponse {
  * Serves one operation: checks the request, changes the state, answers. Throws `RestFailure`
  * for a request the service refuses.
  */
-export type OperationHandler = (request: OperationRequest) => OperationResult;
+export type OperationHandler = (request: ParsedRestRequest) => OperationOutcome;
 
 export type OperationHandlers = Partial<Record<EmulatedOperation, OperationHandler>>;
 
@@ -63,7 +63,7 @@ export function requiredCallbackUri(body: RequestBody): string {
  * (when scripted) its failure event with the scripted resultInformation.
  */
 export function reportOutcome(
-  request: OperationRequest,
+  request: ParsedRestRequest,
   call: EmulatedCall,
   operation: FailingOperation,
   outcome: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent } from '../../../events/cloud-event';
-import { resultCodes } from '../../events/result-information';
+import { addParticipantCanceled, resultCodes } from '../../events/result-information';
 import { rawIdOf } from '../../events/wire-identifiers';
+import type { CloudEvent } from '../../library-types';
 import type { PendingInvitation } from '../call-state';
 import type { ScheduledEvents } from '../emulator-runtime';
 import { RestFailure } from '../rest-response';
@@ -41,13 +41,14 @@ export const participantHandlers: OperationHandlers = {
       onDue: () => call.invitations.delete(invitationId),
       success: () => {
         call.addParticipant(participant, party);
+        // Real ACS sends the new participant list first, then AddParticipantSucceeded.
         return [
+          ...runtime.participantsUpdated(call),
           runtime.event(call, 'AddParticipantSucceeded', {
             operationContext,
             participant,
-            resultInformation: resultCodes.success,
+            resultInformation: resultCodes.successWithoutMessage,
           }),
-          { event: runtime.participantsUpdated(call), url: call.callbackUri, duplicate: false },
         ];
       },
     });
@@ -88,10 +89,11 @@ export const participantHandlers: OperationHandlers = {
         runtime.event(call, 'CancelAddParticipantSucceeded', {
           operationContext,
           invitationId,
-          resultInformation: resultCodes.success,
+          // Recorded: 487/5234 "…The Call Has Been Cancelled…", not a 200.
+          resultInformation: addParticipantCanceled(rawIdOf(invitation?.participant) ?? ''),
         }),
-        // The canceled invitation ends as a failed add (SIP 487), so whoever awaits the add
-        // gets its outcome.
+        // The canceled invitation also ends as a failed add (SIP 487), so whoever awaits the
+        // add gets its outcome. Not verified against recorded traffic (docs/emulator.md).
         {
           event: runtime.event(call, 'AddParticipantFailed', {
             operationContext: invitation?.operationContext,
@@ -127,9 +129,9 @@ export const participantHandlers: OperationHandlers = {
           runtime.event(call, 'RemoveParticipantSucceeded', {
             operationContext,
             participant,
-            resultInformation: resultCodes.success,
+            resultInformation: resultCodes.successWithoutMessage,
           }),
-          { event: runtime.participantsUpdated(call), url: call.callbackUri, duplicate: false },
+          ...runtime.participantsUpdated(call),
         ];
       },
     });
@@ -148,7 +150,7 @@ export const participantHandlers: OperationHandlers = {
     return {
       status: 200,
       body: { operationContext: body.string('operationContext') },
-      events: () => runtime.schedule(call, () => [runtime.participantsUpdated(call)]).delivered,
+      events: () => runtime.schedule(call, () => runtime.participantsUpdated(call)).delivered,
     };
   },
 
@@ -193,9 +195,9 @@ export const participantHandlers: OperationHandlers = {
         )
         .delivered.then(async (delivered) => {
           if (scripted || movable.length === 0) return delivered;
-          await runtime.schedule(call, () => [runtime.participantsUpdated(call)]).delivered;
+          await runtime.schedule(call, () => runtime.participantsUpdated(call)).delivered;
           if (source && !source.isOver) {
-            await runtime.schedule(source, () => [runtime.participantsUpdated(source)]).delivered;
+            await runtime.schedule(source, () => runtime.participantsUpdated(source)).delivered;
           }
           return delivered;
         });
@@ -214,6 +216,7 @@ export const participantHandlers: OperationHandlers = {
     };
   },
 
+  // The app's own identity is listed too, as real ACS lists it.
   listParticipants: ({ params, runtime }) => ({
     status: 200,
     body: { value: runtime.requireCall(params[0] ?? '').wireParticipants() },
@@ -221,9 +224,8 @@ export const participantHandlers: OperationHandlers = {
 
   getParticipant: ({ params, runtime }) => {
     const call = runtime.requireCall(params[0] ?? '');
-    const participant = call.participant(params[1]);
+    const participant = call.wireParticipant(params[1]);
     if (!participant) throw RestFailure.notFound(`Participant ${params[1]}`);
-    const { identifier, isMuted, isOnHold } = participant;
-    return { status: 200, body: { identifier, isMuted, isOnHold } };
+    return { status: 200, body: participant };
   },
 };

@@ -1,5 +1,5 @@
-import type { CloudEvent } from '../../../events/cloud-event';
 import { callEvent } from '../../events/call-events';
+import type { CloudEvent } from '../../library-types';
 import type { EmulatorRuntime } from '../emulator-runtime';
 import type { EmulatedRecording } from '../recording-registry';
 import { RestFailure } from '../rest-response';
@@ -23,8 +23,10 @@ export const recordingHandlers: OperationHandlers = {
         ? runtime.calls.byServerCallId(serverCallId)
         : undefined;
     if (serverCallId && !call) throw RestFailure.notFound(`Call ${serverCallId}`);
+    // Real ACS answers `inactive` and reports `active` later (RecordingStateChanged, GET).
+    const startsActive = !body.boolean('pauseOnStart');
     const recording = runtime.recordings.start({
-      state: body.boolean('pauseOnStart') ? 'inactive' : 'active',
+      state: 'inactive',
       callConnectionId: call?.callConnectionId,
       serverCallId: call?.serverCallId ?? serverCallId,
       correlationId: call?.correlationId,
@@ -39,13 +41,16 @@ export const recordingHandlers: OperationHandlers = {
         sendRecordingEvent(
           runtime,
           recording,
-          () =>
-            failure
-              ? eventOf(recording, 'StartRecordingFailed', {
-                  recordingId: recording.recordingId,
-                  resultInformation: failure,
-                })
-              : stateChanged(recording),
+          () => {
+            if (failure) {
+              return eventOf(recording, 'StartRecordingFailed', {
+                recordingId: recording.recordingId,
+                resultInformation: failure,
+              });
+            }
+            if (startsActive) recording.state = 'active';
+            return stateChanged(recording);
+          },
           { afterMs: script?.delayMs, duplicate: script?.duplicate },
         ),
     };
@@ -126,7 +131,8 @@ function stateChanged(recording: EmulatedRecording): CloudEvent {
 
 /**
  * Recording events go to `recordingStateCallbackUri` (else the call's callback), in order with
- * the call's other events; with no URL there is nobody to tell.
+ * the call's other events; with no URL there is nobody to tell, but the state still changes
+ * (`build` makes the change).
  */
 function sendRecordingEvent(
   runtime: EmulatorRuntime,
@@ -135,7 +141,10 @@ function sendRecordingEvent(
   options: { afterMs?: number; duplicate?: boolean } = {},
 ): Promise<unknown> {
   const url = recording.callbackUrl;
-  if (!url) return Promise.resolve();
+  if (!url) {
+    build();
+    return Promise.resolve();
+  }
   const call = recording.callConnectionId
     ? runtime.calls.get(recording.callConnectionId)
     : undefined;
