@@ -6,7 +6,7 @@ import {
   readCloudEvents,
 } from './cloud-event';
 import { describeValue } from './event-filter';
-import { CALL_AUTOMATION_TYPE_PREFIX, kindOfType } from './event-type';
+import { COMMUNICATION_TYPE_PREFIX, kindOfType } from './event-type';
 import { isKnownCallEventKind } from './known-event-kinds';
 
 export const SUBSCRIPTION_VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
@@ -107,7 +107,7 @@ export function selectIncomingCallEvents(events: readonly CloudEvent[]): Incomin
     }
     if (event.type.startsWith(EVENT_GRID_SYSTEM_PREFIX)) continue;
     if (
-      event.type.startsWith(CALL_AUTOMATION_TYPE_PREFIX) &&
+      event.type.startsWith(COMMUNICATION_TYPE_PREFIX) &&
       isKnownCallEventKind(kindOfType(event.type))
     ) {
       throw new CallAutomationEventError(

@@ -8,7 +8,7 @@ import type {
   UnknownCallEvent,
 } from './call-event.types';
 import type { CloudEvent } from './cloud-event';
-import { CALL_AUTOMATION_TYPE_PREFIX, kindOfType } from './event-type';
+import { COMMUNICATION_TYPE_PREFIX, kindOfType } from './event-type';
 import { isKnownCallEventKind, KNOWN_CALL_EVENT_KINDS } from './known-event-kinds';
 
 /**
@@ -51,7 +51,7 @@ export interface ConvertedEvent {
 export function toCallEvent(cloudEvent: CloudEvent, ownsData = false): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
   const known =
-    cloudEvent.type.startsWith(CALL_AUTOMATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
+    cloudEvent.type.startsWith(COMMUNICATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
   if (!known || (!CONVERTED_KINDS.has(kind) && fastPathMismatches().length === 0)) {
     if (!ownsData) return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
     // Data parsed from JSON for this call alone: giving it its kind is the same object as the
@@ -124,7 +124,7 @@ function findFastPathMismatches(): KnownCallEventKind[] {
     const cloudEvent: CloudEvent = {
       id: 'check',
       source: 'check',
-      type: CALL_AUTOMATION_TYPE_PREFIX + kind,
+      type: COMMUNICATION_TYPE_PREFIX + kind,
       data: structuredClone(data),
     };
     try {
