@@ -30,6 +30,11 @@ export class CallbackTokenVerifier {
   }
 
   /** Resolves with the token's claims; CredentialsRejectedError or SigningKeysUnavailableError otherwise. */
+  /** Refuses a missing or malformed Authorization header (before the body is read). */
+  checkHeader(authorization: string | undefined): void {
+    this.verifier.checkHeader(authorization);
+  }
+
   verify(authorization: string | undefined): Promise<JWTPayload> {
     return this.verifier.verify(authorization);
   }

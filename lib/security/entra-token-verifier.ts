@@ -33,6 +33,11 @@ export class EntraTokenVerifier {
     });
   }
 
+  /** Refuses a missing or malformed Authorization header (before the body is read). */
+  checkHeader(authorization: string | undefined): void {
+    this.verifier.checkHeader(authorization);
+  }
+
   verify(authorization: string | undefined): Promise<JWTPayload> {
     return this.verifier.verify(authorization);
   }
