@@ -17,7 +17,11 @@ import {
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService, type ProcessSummary } from '../processor/event-processor.service';
 import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security/request-guard';
-import { CredentialsRejectedError, SigningKeysUnavailableError } from '../security/security-errors';
+import {
+  CredentialsRejectedError,
+  SigningKeyRefetchThrottledError,
+  SigningKeysUnavailableError,
+} from '../security/security-errors';
 import { assertWebhookBodyDepth, parseWebhookJson } from './body-depth';
 import { InFlightRequests } from './in-flight-requests';
 import { readWebhookBody } from './read-webhook-body';
@@ -191,6 +195,13 @@ export class WebhookReceiver implements OnModuleDestroy {
       );
     } catch (error) {
       if (error instanceof CredentialsRejectedError) throw this.refused(error, what, target);
+      if (error instanceof SigningKeyRefetchThrottledError) {
+        this.refusals.report(`Could not check ${what} to ${pathOf(target)} yet: ${error.message}`);
+        throw webhookError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `Not checked yet: ${error.message} (the signing keys may have been rotated); deliver again later.`,
+        );
+      }
       if (error instanceof SigningKeysUnavailableError) {
         this.refusals.report(`Could not check ${what} to ${pathOf(target)}: ${error.message}`);
         throw webhookError(

@@ -249,6 +249,26 @@ describe.each(ADAPTERS)('verified callbacks (auth) on %s', (adapter) => {
     }, 10_000);
   });
 
+  it('accepts a callback signed with a rotated key at once (one refetch), and answers 503, not 401, for an unknown kid while refetches are throttled', async () => {
+    const recorder = await start();
+    expect((await postWithToken(await env.jwks.sign())).status).toBe(200);
+    const before = env.jwks.hits.keys;
+    await env.jwks.rotate();
+    expect((await postWithToken(await env.jwks.sign())).status).toBe(200);
+    expect(env.jwks.hits.keys - before).toBe(1);
+    // moments after that refetch, another unknown kid may be a key the next fetch brings
+    const unknown = await postWithToken(await env.jwks.sign({ key: 'foreign', kid: 'kid-2' }));
+    expect(unknown.status).toBe(503);
+    const error = (await unknown.json()) as ErrorBody;
+    expect(error).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(error.message).toMatch(
+      /^Not checked yet: the token's signing key \(kid\) is not in the key set, which was refetched for an unknown key moments ago; it may be refetched again in \d+ s \(the signing keys may have been rotated\); deliver again later\.$/,
+    );
+    expect(env.jwks.hits.keys - before).toBe(1);
+    await env.test.processor.whenIdle();
+    expect(recorder.kinds).toEqual(['CallConnected', 'CallConnected']);
+  });
+
   it('answers 503 (deliver again) when the signing keys cannot be fetched', async () => {
     const recorder = await start();
     env.jwks.keysStatus = 500;
