@@ -11,6 +11,7 @@ import { type KeySetTiming, RemoteKeySet } from './remote-key-set';
  * `kid` (see RemoteKeySet).
  */
 export class CallbackTokenVerifier {
+  /** @internal The key set (diagnostics and tests). */
   readonly keys: RemoteKeySet;
   private readonly verifier: BearerTokenVerifier;
 

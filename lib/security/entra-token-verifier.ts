@@ -11,6 +11,7 @@ import { type KeySetTiming, RemoteKeySet } from './remote-key-set';
  * (`AzureEventGridSecureWebhookSubscriber` by default) and, when configured, an allowed client.
  */
 export class EntraTokenVerifier {
+  /** @internal The key set (diagnostics and tests). */
   readonly keys: RemoteKeySet;
   private readonly verifier: BearerTokenVerifier;
 
