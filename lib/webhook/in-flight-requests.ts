@@ -1,7 +1,15 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { pathOf } from './webhook-request';
 import type { WebhookRoutes } from './webhook-routes';
+
+/** What watching needs of an HTTP server: a listener put before the framework's. */
+export interface RequestSource {
+  prependListener(
+    event: 'request',
+    listener: (request: IncomingMessage, response: ServerResponse) => void,
+  ): unknown;
+}
 
 /** What tracking needs of a response: its 'close' event, once. */
 export interface ClosingResponse {
@@ -24,7 +32,7 @@ export class InFlightRequests {
   }
 
   /** Counts POSTs to the module's routes on this server (listener put before the framework's). */
-  watch(server: Pick<Server, 'prependListener'>, routes: WebhookRoutes): void {
+  watch(server: RequestSource, routes: WebhookRoutes): void {
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
       if (request.method === 'POST' && routes.routeOf(pathOf(request.url)) !== undefined) {
         this.track(response);
