@@ -9,7 +9,7 @@ import {
   Post,
   RequestMethod,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, RouterModule } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CallAutomationModule, type CallEvent, OnCallEvent } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -272,6 +272,28 @@ describe.each(ADAPTERS)('webhook on %s', (adapter) => {
       expect((await test.post('v1/api/callbacks', large.replace(/x{200000}/, ''))).status).toBe(
         200,
       );
+    });
+
+    it('under a RouterModule path given to the module', async () => {
+      test = await startApp({
+        adapter,
+        controllers: [AppOwnRoutes],
+        imports: [RouterModule.register([{ path: 'acs', module: CallAutomationModule }])],
+      });
+      const large = JSON.stringify([
+        cloudEvent('CallConnected', { callConnectionId: 'r1', pad: 'x'.repeat(900_000) }),
+      ]);
+      // past the framework parsers' limits: only the module's reader takes it
+      expect((await test.post('acs/api/callbacks', large)).status).toBe(200);
+      const gzipped = await test.post(
+        'acs/api/callbacks',
+        gzipSync(JSON.stringify([cloudEvent('CallConnected')])),
+        {
+          'content-encoding': 'gzip',
+        },
+      );
+      expect(gzipped.status).toBe(200);
+      expect(await echo('v2/api/callbacks')).toMatchObject({ status: 200 });
     });
 
     it("with its route excluded from the global prefix (setGlobalPrefix's exclude)", async () => {
