@@ -8,17 +8,11 @@ import { absoluteUrl, fail } from './option-checks';
 
 type ClientOptions = Pick<
   ResolvedCallAutomationOptions,
-  'connectionString' | 'clientOptions' | 'client' | 'callbackUri'
+  'connectionString' | 'clientOptions' | 'client'
 >;
 
-/**
- * The options of the ACS client: `connectionString`, `clientOptions`, `client`, and
- * `callbackUri` (with the current callback secret added, when there is one).
- */
-export function resolveClientOptions(
-  options: CallAutomationModuleOptions,
-  callbackSecret: ResolvedQuerySecret | undefined,
-): ClientOptions {
+/** The options of the ACS client: `connectionString`, `clientOptions`, `client`. */
+export function resolveClientOptions(options: CallAutomationModuleOptions): ClientOptions {
   const resolved: ClientOptions = {};
   if (options.connectionString !== undefined) {
     resolved.connectionString = connectionString(options.connectionString);
@@ -37,11 +31,16 @@ export function resolveClientOptions(
     }
     resolved.client = options.client;
   }
-  if (options.callbackUri !== undefined) {
-    const url = absoluteUrl(options.callbackUri, 'callbackUri');
-    resolved.callbackUri = callbackSecret ? withSecret(url, callbackSecret) : url;
-  }
   return resolved;
+}
+
+/** `callbackUri`, with the current callback secret added when there is one. */
+export function resolveCallbackUri(
+  value: unknown,
+  callbackSecret: ResolvedQuerySecret | undefined,
+): string {
+  const url = absoluteUrl(value, 'callbackUri');
+  return callbackSecret ? withSecret(url, callbackSecret) : url;
 }
 
 function connectionString(value: unknown): string {

@@ -17,7 +17,7 @@ import type {
 } from './call-automation-options.interface';
 import { count, fail, flag, routePath } from './option-checks';
 import { resolveCallbackAuth } from './resolve-callback-auth';
-import { resolveClientOptions } from './resolve-client-options';
+import { resolveCallbackUri, resolveClientOptions } from './resolve-client-options';
 import { resolveIncomingCallAuth } from './resolve-incoming-call-auth';
 import { resolveQuerySecret } from './resolve-query-secret';
 import { resolveRedisOptions } from './resolve-redis-options';
@@ -87,12 +87,15 @@ export function resolveOptions(
   if (resolved.webhookPath === resolved.incomingCallPath) {
     fail(`webhookPath and incomingCallPath must differ, both are '${resolved.webhookPath}'`);
   }
-  // The groups: the client (its callbackUri carries the callback secret), callback protection,
+  // The groups: the client, callback protection (callbackUri carries the callback secret),
   // incoming-call protection, Redis.
+  Object.assign(resolved, resolveClientOptions(options));
   if (options.callbackSecret !== undefined) {
     resolved.callbackSecret = resolveQuerySecret(options.callbackSecret, 'callbackSecret');
   }
-  Object.assign(resolved, resolveClientOptions(options, resolved.callbackSecret));
+  if (options.callbackUri !== undefined) {
+    resolved.callbackUri = resolveCallbackUri(options.callbackUri, resolved.callbackSecret);
+  }
   if (options.auth !== undefined) resolved.auth = resolveCallbackAuth(options.auth);
   if (options.incomingCallAuth !== undefined) {
     resolved.incomingCallAuth = resolveIncomingCallAuth(options.incomingCallAuth);
