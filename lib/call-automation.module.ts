@@ -9,7 +9,12 @@ import {
   RAW_OPTIONS_TOKEN,
 } from './call-automation.module-definition';
 import { CallAutomationService } from './client/call-automation.service';
-import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from './constants';
+import {
+  CALL_AUTOMATION_OPTIONS,
+  CALL_EVENT_BUS,
+  DEFAULT_INCOMING_CALL_PATH,
+  DEFAULT_WEBHOOK_PATH,
+} from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
 import type {
   CallAutomationModuleOptions,
@@ -21,9 +26,13 @@ import { EventProcessorService } from './processor/event-processor.service';
 import { callEventMatcherProvider, handlerRunnerProvider } from './processor/processor.providers';
 import { createEventBus } from './transport/create-event-bus';
 import { createCallbackController } from './webhook/callback.controller';
+import { InFlightRequests } from './webhook/in-flight-requests';
 import { createIncomingCallController } from './webhook/incoming-call.controller';
-import { WebhookAdapterConfigurer } from './webhook/webhook-adapter.configurer';
-import { WebhookRequestHandler } from './webhook/webhook-request.handler';
+import { WebhookReceiver } from './webhook/webhook.receiver';
+import {
+  WEBHOOK_HOST_MODULE,
+  WebhookBodyReaderInstaller,
+} from './webhook/webhook-body-reader.installer';
 
 /**
  * ACS Call Automation for Nest: the event processor, the webhook controllers, awaitable
@@ -55,9 +64,10 @@ function withServices(
   definition: DynamicModule,
   extras: CallAutomationModuleExtras,
 ): DynamicModule {
-  const callbackController = createCallbackController(extras.webhookPath ?? 'api/callbacks');
+  // Placeholders until the options are resolved (see below): the defaults, or the extras.
+  const callbackController = createCallbackController(extras.webhookPath ?? DEFAULT_WEBHOOK_PATH);
   const incomingCallController = createIncomingCallController(
-    extras.incomingCallPath ?? 'api/incomingCall',
+    extras.incomingCallPath ?? DEFAULT_INCOMING_CALL_PATH,
   );
   const optionsProvider: Provider = {
     provide: CALL_AUTOMATION_OPTIONS,
@@ -84,8 +94,10 @@ function withServices(
       CallEventDispatcher,
       EventProcessorService,
       CallAutomationService,
-      WebhookRequestHandler,
-      WebhookAdapterConfigurer,
+      InFlightRequests,
+      WebhookReceiver,
+      WebhookBodyReaderInstaller,
+      { provide: WEBHOOK_HOST_MODULE, useValue: definition.module },
     ],
     exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService, CallAutomationService],
   };

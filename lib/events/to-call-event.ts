@@ -50,8 +50,7 @@ export interface ConvertedEvent {
  */
 export function toCallEvent(cloudEvent: CloudEvent, ownsData = false): ConvertedEvent {
   const kind = kindOfType(cloudEvent.type);
-  const known =
-    cloudEvent.type.startsWith(COMMUNICATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
+  const known = cloudEvent.type.startsWith(COMMUNICATION_TYPE_PREFIX) && isKnownCallEventKind(kind);
   if (!known || (!CONVERTED_KINDS.has(kind) && fastPathMismatches().length === 0)) {
     if (!ownsData) return { event: { ...cloudEvent.data, kind } as UnknownCallEvent };
     // Data parsed from JSON for this call alone: giving it its kind is the same object as the

@@ -29,6 +29,11 @@ const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 export class BearerTokenVerifier {
   constructor(private readonly rules: BearerTokenRules) {}
 
+  /** Throws CredentialsRejectedError unless the header is there and holds a Bearer token. */
+  checkHeader(authorization: string | undefined): void {
+    bearerToken(authorization);
+  }
+
   async verify(authorization: string | undefined): Promise<JWTPayload> {
     const token = bearerToken(authorization);
     const issuers = this.rules.issuers ?? (await this.discoveredIssuer());

@@ -11,6 +11,7 @@ import { type KeySetTiming, RemoteKeySet } from './remote-key-set';
  * `kid` (see RemoteKeySet).
  */
 export class CallbackTokenVerifier {
+  /** @internal The key set (diagnostics and tests). */
   readonly keys: RemoteKeySet;
   private readonly verifier: BearerTokenVerifier;
 
@@ -30,6 +31,11 @@ export class CallbackTokenVerifier {
   }
 
   /** Resolves with the token's claims; CredentialsRejectedError or SigningKeysUnavailableError otherwise. */
+  /** Refuses a missing or malformed Authorization header (before the body is read). */
+  checkHeader(authorization: string | undefined): void {
+    this.verifier.checkHeader(authorization);
+  }
+
   verify(authorization: string | undefined): Promise<JWTPayload> {
     return this.verifier.verify(authorization);
   }

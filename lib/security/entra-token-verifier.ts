@@ -11,6 +11,7 @@ import { type KeySetTiming, RemoteKeySet } from './remote-key-set';
  * (`AzureEventGridSecureWebhookSubscriber` by default) and, when configured, an allowed client.
  */
 export class EntraTokenVerifier {
+  /** @internal The key set (diagnostics and tests). */
   readonly keys: RemoteKeySet;
   private readonly verifier: BearerTokenVerifier;
 
@@ -31,6 +32,11 @@ export class EntraTokenVerifier {
         ? { allowedClientIds: options.allowedClientIds }
         : {}),
     });
+  }
+
+  /** Refuses a missing or malformed Authorization header (before the body is read). */
+  checkHeader(authorization: string | undefined): void {
+    this.verifier.checkHeader(authorization);
   }
 
   verify(authorization: string | undefined): Promise<JWTPayload> {

@@ -5,7 +5,7 @@ import {
   type JWSHeaderParameters,
   errors as joseErrors,
 } from 'jose';
-import { SigningKeysUnavailableError } from './security-errors';
+import { SigningKeyRefetchThrottledError, SigningKeysUnavailableError } from './security-errors';
 
 /** Where the keys are: a JWKS URL, or an OpenID configuration document whose `jwks_uri` names it. */
 export type KeyLocation = { jwksUri: string } | { openIdConfigurationUri: string };
@@ -14,7 +14,12 @@ export type KeyLocation = { jwksUri: string } | { openIdConfigurationUri: string
 export interface KeySetTiming {
   /** Keys are refetched (in the background of a verification) once older than this. @default 600000 */
   maxAgeMs?: number;
-  /** An unknown `kid` refetches the keys, at most once per this many ms. @default 30000 */
+  /**
+   * A token with an unknown `kid` (a rotated key) refetches the keys at once; such refetches
+   * happen at most once per this many ms, so a flood of made-up `kid`s costs one fetch per
+   * interval. In between, a token whose `kid` is still unknown is answered 503 (deliver again),
+   * not 401: the key may be one the next fetch brings. @default 10000
+   */
   cooldownMs?: number;
   /** After a failed fetch with no keys at hand, requests fail fast for this long. @default 5000 */
   retryAfterFailureMs?: number;
@@ -36,19 +41,24 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024;
  * OpenID configuration) and cached:
  * - fetched on first use, refetched when older than `maxAgeMs`; a failed refetch keeps the
  *   keys at hand (a key-server outage does not lock callers out);
- * - a token whose `kid` is unknown refetches the set, at most once per `cooldownMs`, so a flood
- *   of made-up `kid`s costs one request per cooldown;
+ * - a token whose `kid` is unknown (key rotation) refetches the set at once, unless the set was
+ *   fetched for that very lookup; the refetch is shared by every request waiting for one, and
+ *   such refetches happen at most once per `cooldownMs`. A token whose `kid` is unknown while
+ *   the next refetch is not allowed yet gets SigningKeyRefetchThrottledError (503: deliver
+ *   again), never a refusal; a `kid` the refetched set lacks is refused (401);
  * - with no keys at hand, a failed fetch makes requests fail fast (SigningKeysUnavailableError)
  *   for `retryAfterFailureMs` instead of each one hitting the key server;
  * - concurrent requests share one fetch.
  * jose (`createLocalJWKSet`) selects the key by `kid`, `alg` and `kty`.
  */
 export class RemoteKeySet {
-  /** Fetches made so far (diagnostics and tests). */
-  fetches = 0;
+  private fetchCount = 0;
   private local: LocalKeySet | undefined;
+  /** Bumped by every fetched set: a lookup knows whether the set changed under it. */
+  private generation = 0;
   private fetchedAt = Number.NEGATIVE_INFINITY;
-  private attemptedAt = Number.NEGATIVE_INFINITY;
+  /** When a token's unknown `kid` last started a refetch. */
+  private unknownKeyRefetchAt = Number.NEGATIVE_INFINITY;
   private failedAt = Number.NEGATIVE_INFINITY;
   private pending: Promise<void> | undefined;
   private configuration: { issuer?: string; jwksUri: string; fetchedAt: number } | undefined;
@@ -60,12 +70,17 @@ export class RemoteKeySet {
   ) {
     this.timing = {
       maxAgeMs: timing.maxAgeMs ?? 600_000,
-      cooldownMs: timing.cooldownMs ?? 30_000,
+      cooldownMs: timing.cooldownMs ?? 10_000,
       retryAfterFailureMs: timing.retryAfterFailureMs ?? 5_000,
       timeoutMs: timing.timeoutMs ?? 5_000,
       configurationMaxAgeMs: timing.configurationMaxAgeMs ?? 86_400_000,
       now: timing.now ?? Date.now,
     };
+  }
+
+  /** @internal Fetches of the key set made so far (diagnostics and tests). */
+  get fetches(): number {
+    return this.fetchCount;
   }
 
   /** The issuer the OpenID configuration names (undefined with a plain JWKS URL). */
@@ -80,26 +95,44 @@ export class RemoteKeySet {
     header: JWSHeaderParameters,
     token: FlattenedJWSInput,
   ): Promise<KeyLike> => {
+    const before = this.generation;
     const now = this.timing.now();
     if (this.local === undefined) {
       await this.refresh();
     } else if (now - this.fetchedAt > this.timing.maxAgeMs && this.mayRetry(now)) {
       await this.refresh().catch(() => undefined); // stale keys stay in use
     }
-    const local = this.local as LocalKeySet;
+    const seen = this.generation;
     try {
-      return await local(header, token);
+      return await (this.local as LocalKeySet)(header, token);
     } catch (error) {
-      if (
-        !(error instanceof joseErrors.JWKSNoMatchingKey) ||
-        this.timing.now() - this.attemptedAt < this.timing.cooldownMs
-      ) {
-        throw error;
-      }
-      await this.refresh();
+      // A set fetched for this very lookup is as new as it gets: its answer stands.
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || seen !== before) throw error;
+      await this.refetchForUnknownKey(seen);
       return (this.local as LocalKeySet)(header, token);
     }
   };
+
+  /**
+   * A token names a key the set does not have: the key server may have rotated its keys. Joins
+   * the fetch under way, or starts one unless one started less than `cooldownMs` ago.
+   */
+  private async refetchForUnknownKey(seen: number): Promise<void> {
+    if (this.generation !== seen) return; // a newer set came in meanwhile: look there
+    if (this.pending) {
+      await this.pending;
+      return;
+    }
+    const now = this.timing.now();
+    const allowedAt = this.unknownKeyRefetchAt + this.timing.cooldownMs;
+    if (now < allowedAt) {
+      throw new SigningKeyRefetchThrottledError(
+        `the token's signing key (kid) is not in the key set, which was refetched for an unknown key moments ago; it may be refetched again in ${Math.ceil((allowedAt - now) / 1000)} s`,
+      );
+    }
+    this.unknownKeyRefetchAt = now;
+    await this.refresh();
+  }
 
   private mayRetry(now: number): boolean {
     return now - this.failedAt >= this.timing.retryAfterFailureMs;
@@ -116,7 +149,6 @@ export class RemoteKeySet {
         ),
       );
     }
-    this.attemptedAt = now;
     this.pending = this.load()
       .then(
         () => {
@@ -139,7 +171,7 @@ export class RemoteKeySet {
 
   private async load(): Promise<void> {
     const jwksUri = await this.jwksUri();
-    this.fetches++;
+    this.fetchCount++;
     const document = await fetchJson(jwksUri, this.timing.timeoutMs, 'key set');
     let local: LocalKeySet;
     try {
@@ -150,6 +182,7 @@ export class RemoteKeySet {
       );
     }
     this.local = local;
+    this.generation++;
     this.fetchedAt = this.timing.now();
   }
 

@@ -14,6 +14,7 @@ export interface RequestCredentials {
 
 interface TokenVerifier {
   verify(authorization: string | undefined): Promise<unknown>;
+  checkHeader(authorization: string | undefined): void;
 }
 
 /**
@@ -29,6 +30,16 @@ export class RequestGuard {
 
   get isActive(): boolean {
     return this.secret !== undefined || this.token !== undefined;
+  }
+
+  /**
+   * What can be checked before the body is read, at no cost: the secret, and that the
+   * Authorization header is there and holds a Bearer token. Throws CredentialsRejectedError.
+   * The token's signature and claims are checked by `verify`, once the body is in.
+   */
+  checkBeforeBody(request: RequestCredentials): void {
+    this.secret?.check(request.url);
+    this.token?.checkHeader(request.authorization);
   }
 
   /** `secretOnly`: for requests the sender makes without a token (the CloudEvents OPTIONS handshake). */

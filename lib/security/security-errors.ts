@@ -12,5 +12,15 @@ export class CredentialsRejectedError extends Error {
  * token could not be checked either way. The webhook answers 503: the sender may deliver again.
  */
 export class SigningKeysUnavailableError extends Error {
-  override readonly name = 'SigningKeysUnavailableError';
+  override readonly name: string = 'SigningKeysUnavailableError';
+}
+
+/**
+ * A token names a signing key (`kid`) the key set does not have, and the set may not be
+ * refetched yet (it was refetched for an unknown key moments ago: the rate limit against
+ * floods of made-up `kid`s). The key may be a rotated one the next fetch brings, so the webhook
+ * answers 503 (deliver again), not 401.
+ */
+export class SigningKeyRefetchThrottledError extends SigningKeysUnavailableError {
+  override readonly name = 'SigningKeyRefetchThrottledError';
 }

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, Req, type Type } from '@nestjs/common';
 import type { ProcessSummary } from '../processor/event-processor.service';
-import type { WebhookRequest } from './webhook-body';
-import { WebhookRequestHandler } from './webhook-request.handler';
+import { WebhookReceiver } from './webhook.receiver';
+import type { WebhookRequest } from './webhook-request';
 
 /**
  * The controller ACS posts mid-call callbacks to. A class per module registration, so that
@@ -10,7 +10,7 @@ import { WebhookRequestHandler } from './webhook-request.handler';
 export function createCallbackController(path: string): Type<unknown> {
   @Controller(path)
   class CallAutomationCallbackController {
-    constructor(private readonly webhook: WebhookRequestHandler) {}
+    constructor(private readonly webhook: WebhookReceiver) {}
 
     /** 200 once the batch is accepted; handlers run after the answer. */
     @Post()

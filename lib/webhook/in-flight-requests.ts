@@ -1,5 +1,15 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { pathOf, webhookRouteMatcher } from './webhook-body';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { pathOf } from './webhook-request';
+import type { WebhookRoutes } from './webhook-routes';
+
+/** What watching needs of an HTTP server: a listener put before the framework's. */
+export interface RequestSource {
+  prependListener(
+    event: 'request',
+    listener: (request: IncomingMessage, response: ServerResponse) => void,
+  ): unknown;
+}
 
 /** What tracking needs of a response: its 'close' event, once. */
 export interface ClosingResponse {
@@ -10,6 +20,7 @@ export interface ClosingResponse {
  * The webhook requests being served, from their first byte (a slow upload counts) to the end
  * of their answer, so that shutdown can let them finish before the processor closes.
  */
+@Injectable()
 export class InFlightRequests {
   /** Answers not finished yet. */
   private readonly active = new Set<object>();
@@ -20,11 +31,12 @@ export class InFlightRequests {
     return this.active.size;
   }
 
-  /** Counts POSTs to the given routes on this server (listener put before the framework's). */
-  watch(server: Pick<Server, 'prependListener'>, routePaths: readonly string[]): void {
-    const isWebhookRoute = webhookRouteMatcher(routePaths);
+  /** Counts POSTs to the module's routes on this server (listener put before the framework's). */
+  watch(server: RequestSource, routes: WebhookRoutes): void {
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (request.method === 'POST' && isWebhookRoute(pathOf(request.url))) this.track(response);
+      if (request.method === 'POST' && routes.routeOf(pathOf(request.url)) !== undefined) {
+        this.track(response);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Options, Post, Req, Res, type Type } from '@nestjs/common';
 import type { ProcessSummary } from '../processor/event-processor.service';
-import type { WebhookRequest } from './webhook-body';
-import { type ValidationResponse, WebhookRequestHandler } from './webhook-request.handler';
+import { type ValidationResponse, WebhookReceiver } from './webhook.receiver';
+import type { WebhookRequest } from './webhook-request';
 
 /** The minimal response surface both Express and Fastify offer. */
 interface HeaderResponse {
@@ -12,7 +12,7 @@ interface HeaderResponse {
 export function createIncomingCallController(path: string): Type<unknown> {
   @Controller(path)
   class CallAutomationIncomingCallController {
-    constructor(private readonly webhook: WebhookRequestHandler) {}
+    constructor(private readonly webhook: WebhookReceiver) {}
 
     /** Event Grid deliveries (either schema) and the Event Grid schema validation handshake. */
     @Post()

@@ -499,8 +499,13 @@ describe.each(ADAPTERS)('the webhook routes under fuzzing on %s', (adapter) => {
               { id: 'x', type: 'Microsoft.Communication.CallConnected', data: {} },
             ]),
           });
-          expect(response.status).toBe(401);
-          expect(((await response.json()) as { statusCode: number }).statusCode).toBe(401);
+          const answer = (await response.json()) as { statusCode: number; message: string };
+          // 503 only for an RS256 token whose kid is unknown while key refetches are throttled
+          // (it may be a rotated key: deliver again); every other garbled header is a 401.
+          if (response.status === 503)
+            expect(answer.message).toMatch(/^Not checked yet: the token's signing key \(kid\)/);
+          else expect(response.status).toBe(401);
+          expect(answer.statusCode).toBe(response.status);
           expect(recorded.count).toBe(before);
         }),
         { seed: SEED + 3, numRuns: 150 },

@@ -1,8 +1,62 @@
 import 'reflect-metadata';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 import { type ErrorBody, KindRecorder, useJwksServerAndApp } from './support';
+
+/**
+ * Starts a POST that declares `declaredBytes` of body but sends only the first `sentBytes`:
+ * the answer can only come before the body is complete if the server did not wait to read it.
+ * `sendRest()` sends the remainder.
+ */
+function partialPost(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  sentBytes: number,
+) {
+  let sendRest: () => void = () => {};
+  let bodyComplete = false;
+  const answer = new Promise<{
+    status: number;
+    body: string;
+    bodyComplete: boolean;
+    connection?: string;
+  }>((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, ...headers },
+      },
+      (response) => {
+        const complete = bodyComplete;
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          resolve({
+            status: response.statusCode ?? 0,
+            body: text,
+            bodyComplete: complete,
+            connection: response.headers.connection,
+          });
+          request.destroy();
+        });
+      },
+    );
+    request.on('error', reject);
+    request.write(body.subarray(0, sentBytes));
+    sendRest = () => {
+      bodyComplete = true;
+      request.end(body.subarray(sentBytes));
+    };
+  });
+  return { answer, sendRest: () => sendRest() };
+}
 
 describe.each(ADAPTERS)('verified callbacks (auth) on %s', (adapter) => {
   const env = useJwksServerAndApp();
@@ -117,10 +171,102 @@ describe.each(ADAPTERS)('verified callbacks (auth) on %s', (adapter) => {
     expect(((await response.json()) as ErrorBody).message).toMatch(/not a Bearer token|missing/);
   });
 
-  it('checks the token before reading the body (a bad body without a token is a 401)', async () => {
-    await start();
-    const response = await env.test.post('api/callbacks', '{"not json');
-    expect(response.status).toBe(401);
+  describe('checks the Authorization header before reading the body', () => {
+    /** 1 MiB declared, 1 KiB sent: the rest never comes unless the test sends it. */
+    const body = Buffer.from(
+      JSON.stringify([
+        cloudEvent('CallConnected', { callConnectionId: 'c1', pad: 'x'.repeat(1_000_000) }),
+      ]),
+    );
+
+    it.each([
+      ['no Authorization header', undefined, /Authorization header is missing/],
+      ['a Basic header', 'Basic dXNlcjpwYXNz', /not a Bearer token/],
+      ['two tokens', 'Bearer a.b.c d.e.f', /not a Bearer token/],
+    ])(
+      'answers 401 for %s while the body is still being sent, and closes the connection',
+      async (_name, header, reason) => {
+        const recorder = await start();
+        const upload = partialPost(
+          env.test.url('api/callbacks'),
+          header === undefined ? {} : { authorization: header },
+          body,
+          1024,
+        );
+        const answer = await upload.answer; // never comes if the server waits for the whole body
+        expect(answer.bodyComplete).toBe(false);
+        expect(answer.status).toBe(401);
+        expect(answer.connection).toBe('close');
+        const error = JSON.parse(answer.body) as ErrorBody;
+        expect(error).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+        expect(error.message).toMatch(reason);
+        expect(env.test.logger.messages().join('\n')).toMatch(
+          /Refused a callback to \/api\/callbacks/,
+        );
+        await env.test.processor.whenIdle();
+        expect(recorder.kinds).toEqual([]);
+      },
+      10_000,
+    );
+
+    it('reads the body of a request with a Bearer token, then verifies its signature', async () => {
+      await start();
+      const signed = partialPost(
+        env.test.url('api/callbacks'),
+        { authorization: `Bearer ${await env.jwks.sign()}` },
+        body,
+        1024,
+      );
+      signed.sendRest();
+      expect(await signed.answer).toMatchObject({ status: 200, bodyComplete: true });
+      // a forged signature is only found out once the body is in: the answer waits for it
+      const forged = partialPost(
+        env.test.url('api/callbacks'),
+        { authorization: `Bearer ${await env.jwks.sign({ key: 'foreign' })}` },
+        body,
+        1024,
+      );
+      forged.sendRest();
+      expect(await forged.answer).toMatchObject({ status: 401, bodyComplete: true });
+    });
+
+    it('refuses an Event Grid delivery without its secret before reading the body', async () => {
+      env.test = await startApp({
+        adapter,
+        options: { incomingCallAuth: { secret: { value: 'event-grid-secret-0123456789' } } },
+      });
+      const upload = partialPost(
+        env.test.url('api/incomingCall?secret=wrong-secret-value-000'),
+        {},
+        body,
+        1024,
+      );
+      const answer = await upload.answer;
+      expect(answer).toMatchObject({ status: 401, bodyComplete: false });
+      expect((JSON.parse(answer.body) as ErrorBody).message).toMatch(
+        /'secret' query parameter is wrong/,
+      );
+    }, 10_000);
+  });
+
+  it('accepts a callback signed with a rotated key at once (one refetch), and answers 503, not 401, for an unknown kid while refetches are throttled', async () => {
+    const recorder = await start();
+    expect((await postWithToken(await env.jwks.sign())).status).toBe(200);
+    const before = env.jwks.hits.keys;
+    await env.jwks.rotate();
+    expect((await postWithToken(await env.jwks.sign())).status).toBe(200);
+    expect(env.jwks.hits.keys - before).toBe(1);
+    // moments after that refetch, another unknown kid may be a key the next fetch brings
+    const unknown = await postWithToken(await env.jwks.sign({ key: 'foreign', kid: 'kid-2' }));
+    expect(unknown.status).toBe(503);
+    const error = (await unknown.json()) as ErrorBody;
+    expect(error).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(error.message).toMatch(
+      /^Not checked yet: the token's signing key \(kid\) is not in the key set, which was refetched for an unknown key moments ago; it may be refetched again in \d+ s \(the signing keys may have been rotated\); deliver again later\.$/,
+    );
+    expect(env.jwks.hits.keys - before).toBe(1);
+    await env.test.processor.whenIdle();
+    expect(recorder.kinds).toEqual(['CallConnected', 'CallConnected']);
   });
 
   it('answers 503 (deliver again) when the signing keys cannot be fetched', async () => {

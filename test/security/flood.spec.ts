@@ -81,7 +81,8 @@ describe('floods keep memory bounded (default bounds)', () => {
     expect(recent.duplicates).toBe(1);
     const ancient = await processor.processEvents(batch(0, 1, 'PlayCompleted', () => 'x'));
     expect(ancient.duplicates).toBe(0);
-    if (typeof bus.seen?.size === 'number') expect(bus.seen.size).toBeLessThanOrEqual(100_000);
+    expect(typeof bus.seen?.size).toBe('number'); // the in-process bus's dedupe memory
+    expect(bus.seen?.size).toBe(100_000); // full, and no larger
     expect(processor.snapshot().backlogEvents).toBeLessThanOrEqual(10_000);
     retained.distinctIds = after - before;
     console.log(
@@ -116,10 +117,16 @@ describe('floods keep memory bounded (default bounds)', () => {
 
   it('retains little heap once the floods are over (no structure grows with traffic)', () => {
     expect(retained.distinctIds).toBeDefined();
-    // Measured +24 MiB for 1M ids (the 100 000 fingerprints, the 10 000 backlog entries and
-    // their indexes); a structure that keeps something per event would retain hundreds of MiB.
-    expect(retained.distinctIds).toBeLessThan(150);
-    expect(retained.unclaimed).toBeLessThan(40);
+    expect(retained.unclaimed).toBeDefined();
+    // Measured +8.4 MiB for 1M ids (the 10 000 backlog entries and their indexes; the 100 000
+    // fingerprints are typed arrays allocated at start-up) and +1.3 MiB for 100k unclaimed
+    // events (Node 20, 2-core EPYC): the bounds are about twice that. A structure that keeps
+    // something per event would retain tens or hundreds of MiB.
+    console.log(
+      `[flood] retained after GC: +${retained.distinctIds.toFixed(1)} MiB (1M ids, bound 17), +${retained.unclaimed.toFixed(1)} MiB (100k unclaimed, bound 3)`,
+    );
+    expect(retained.distinctIds).toBeLessThan(17);
+    expect(retained.unclaimed).toBeLessThan(3);
   });
 });
 
@@ -153,8 +160,9 @@ describe('a flood of large unclaimed events keeps the backlog within maxBacklogB
     expect(backlogCharacters).toBeLessThanOrEqual(bound);
     expect(backlogEvents).toBeGreaterThanOrEqual(10);
     expect(backlogEvents).toBeLessThanOrEqual(16);
-    // Unbounded, the backlog would keep all 100 (50 MiB); bounded it keeps 8 MiB.
-    expect(after - before).toBeLessThan(20);
+    // Unbounded, the backlog would keep all 100 (50 MiB); bounded it keeps 8 MiB of text.
+    // Measured +8.0 MiB retained; the bound is about twice that.
+    expect(after - before).toBeLessThan(16);
     await expect(
       processor.waitForEvent({ callConnectionId: 'large-3000099' }, { timeoutMs: 50 }),
     ).resolves.toMatchObject({ kind: 'PlayStarted', padding });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { request as httpRequest } from 'node:http';
 import { CallAutomationShutdownError } from 'nestjs-call-automation';
 import { describe, expect, it } from 'vitest';
-import { WebhookRequestHandler } from '../../lib/webhook/webhook-request.handler';
+import { InFlightRequests } from '../../lib/webhook/in-flight-requests';
 import { ADAPTERS, startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 import { useJwksServer } from './support';
@@ -59,8 +59,8 @@ describe.each(ADAPTERS)('graceful shutdown on %s', (adapter) => {
         cloudEvent('CallConnected', { callConnectionId: 'c1', pad: 'x'.repeat(20_000) }),
       ]),
     );
-    const handler = test.app.get(WebhookRequestHandler);
-    await until(() => handler.inFlight.size === 1); // the first half is in
+    const inFlight = test.app.get(InFlightRequests);
+    await until(() => inFlight.size === 1); // the first half is in
     let closed = false;
     const closing = test.close().then(() => {
       closed = true;

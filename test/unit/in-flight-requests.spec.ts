@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InFlightRequests } from '../../lib/webhook/in-flight-requests';
+import { resolveWebhookRoutes } from '../../lib/webhook/webhook-routes';
 
 const response = () => new EventEmitter();
 
@@ -34,5 +35,28 @@ describe('InFlightRequests', () => {
     const inFlight = new InFlightRequests();
     inFlight.track(response());
     await expect(inFlight.drain(20)).resolves.toBe(false);
+  });
+
+  it("counts POSTs to the module's own routes only, not the app's routes that end like them", () => {
+    const server = new EventEmitter();
+    const inFlight = new InFlightRequests();
+    const routes = resolveWebhookRoutes(
+      { webhookPath: 'webhook', incomingCallPath: 'api/incomingCall' },
+      undefined,
+      undefined,
+    );
+    inFlight.watch(server, routes);
+    const request = (method: string, url: string) => {
+      const answer = response();
+      server.emit('request', { method, url }, answer);
+      return answer;
+    };
+    request('POST', '/stripe/webhook');
+    request('POST', '/v2/api/incomingCall?x=1');
+    request('GET', '/webhook');
+    expect(inFlight.size).toBe(0);
+    request('POST', '/webhook?secret=s');
+    request('POST', '/api/incomingCall/');
+    expect(inFlight.size).toBe(2);
   });
 });

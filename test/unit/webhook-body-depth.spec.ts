@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertWebhookBodyDepth, MAX_BODY_DEPTH } from '../../lib/webhook/webhook-body';
+import { assertWebhookBodyDepth, MAX_BODY_DEPTH } from '../../lib/webhook/body-depth';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;

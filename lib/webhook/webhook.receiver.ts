@@ -1,4 +1,11 @@
-import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  type HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
@@ -10,17 +17,18 @@ import {
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService, type ProcessSummary } from '../processor/event-processor.service';
 import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security/request-guard';
-import { CredentialsRejectedError, SigningKeysUnavailableError } from '../security/security-errors';
-import { InFlightRequests } from './in-flight-requests';
 import {
-  assertWebhookBodyDepth,
-  parseWebhookJson,
-  pathOf,
-  readWebhookBody,
-  requestTarget,
-  type WebhookRequest,
-} from './webhook-body';
+  CredentialsRejectedError,
+  SigningKeyRefetchThrottledError,
+  SigningKeysUnavailableError,
+} from '../security/security-errors';
+import { assertWebhookBodyDepth, parseWebhookJson } from './body-depth';
+import { InFlightRequests } from './in-flight-requests';
+import { readWebhookBody } from './read-webhook-body';
+import { RefusalLog } from './refusal-log';
 import { webhookError } from './webhook-errors';
+import { headerOf, pathOf, requestTarget, type WebhookRequest } from './webhook-request';
+import type { WebhookRoute } from './webhook-routes';
 
 /** The Event Grid subscription handshake's answer. */
 export interface ValidationResponse {
@@ -31,24 +39,25 @@ export interface ValidationResponse {
 const ORIGIN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
 
 /**
- * What the two webhook routes do, apart from routing: check the caller, read the body within
- * its limit, hand the events to the processor, and turn each failure into its status code.
- * On shutdown it lets the webhook requests in flight finish before the processor closes, and
- * answers 503 to those that come after.
+ * Receives what is posted to the two webhook routes: checks the caller (the header before the
+ * body, the token's signature after), reads the body within its limit, hands the events to the
+ * processor, and turns each failure into its status code. On shutdown it lets the webhook
+ * requests in flight finish before the processor closes, and answers 503 to those that come
+ * after.
  */
 @Injectable()
-export class WebhookRequestHandler implements OnModuleDestroy {
+export class WebhookReceiver implements OnModuleDestroy {
   private readonly logger = new Logger('CallAutomation');
   private readonly refusals = new RefusalLog(this.logger);
   private readonly callbackGuard: RequestGuard;
   private readonly incomingCallGuard: RequestGuard;
-  /** Webhook requests being served (counted by WebhookAdapterConfigurer from the HTTP server). */
-  readonly inFlight = new InFlightRequests();
   private closed = false;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     private readonly processor: EventProcessorService,
+    /** Webhook requests being served (counted from the HTTP server, see WebhookBodyReaderInstaller). */
+    private readonly inFlight: InFlightRequests,
   ) {
     this.callbackGuard = callbackGuard(options);
     this.incomingCallGuard = incomingCallGuard(options);
@@ -65,6 +74,26 @@ export class WebhookRequestHandler implements OnModuleDestroy {
       this.logger.warn(
         `Webhook requests were still in flight ${this.options.shutdownGraceMs} ms after shutdown began (option shutdownGraceMs); closing anyway.`,
       );
+    }
+  }
+
+  /**
+   * The refusal of a POST whose credentials fail before its body is read (a missing or
+   * malformed Authorization header, a missing or wrong secret): the body readers answer it at
+   * once instead of reading the body. Undefined when the request may go on (its token is
+   * verified by the route, once the body is in).
+   */
+  refusalBeforeBody(route: WebhookRoute, request: WebhookRequest): HttpException | undefined {
+    const guard = route === 'callback' ? this.callbackGuard : this.incomingCallGuard;
+    if (!guard.isActive) return undefined;
+    const target = requestTarget(request);
+    try {
+      guard.checkBeforeBody({ url: target, authorization: headerOf(request, 'authorization') });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof CredentialsRejectedError)) throw error;
+      const what = route === 'callback' ? 'a callback' : 'an Event Grid delivery';
+      return this.refused(error, what, target);
     }
   }
 
@@ -165,9 +194,13 @@ export class WebhookRequestHandler implements OnModuleDestroy {
         secretOnly,
       );
     } catch (error) {
-      if (error instanceof CredentialsRejectedError) {
-        this.refusals.report(`Refused ${what} to ${pathOf(target)}: ${error.message}`);
-        throw webhookError(HttpStatus.UNAUTHORIZED, `Refused: ${error.message}.`);
+      if (error instanceof CredentialsRejectedError) throw this.refused(error, what, target);
+      if (error instanceof SigningKeyRefetchThrottledError) {
+        this.refusals.report(`Could not check ${what} to ${pathOf(target)} yet: ${error.message}`);
+        throw webhookError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `Not checked yet: ${error.message} (the signing keys may have been rotated); deliver again later.`,
+        );
       }
       if (error instanceof SigningKeysUnavailableError) {
         this.refusals.report(`Could not check ${what} to ${pathOf(target)}: ${error.message}`);
@@ -178,6 +211,15 @@ export class WebhookRequestHandler implements OnModuleDestroy {
       }
       throw error;
     }
+  }
+
+  private refused(
+    error: CredentialsRejectedError,
+    what: string,
+    target: string | undefined,
+  ): HttpException {
+    this.refusals.report(`Refused ${what} to ${pathOf(target)}: ${error.message}`);
+    return webhookError(HttpStatus.UNAUTHORIZED, `Refused: ${error.message}.`);
   }
 
   private async dispatch(process: () => Promise<ProcessSummary>): Promise<ProcessSummary> {
@@ -211,42 +253,5 @@ export class WebhookRequestHandler implements OnModuleDestroy {
       );
     }
     return error;
-  }
-}
-
-function headerOf(request: WebhookRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Warnings about refused requests, at most `limit` per minute: a flood of forged callbacks
- * must not flood the logs. What was held back is counted in the next line.
- */
-class RefusalLog {
-  private windowStart = 0;
-  private logged = 0;
-  private suppressed = 0;
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly limit = 20,
-    private readonly windowMs = 60_000,
-  ) {}
-
-  report(message: string): void {
-    const now = Date.now();
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.logged = 0;
-    }
-    if (this.logged >= this.limit) {
-      this.suppressed++;
-      return;
-    }
-    this.logged++;
-    const held = this.suppressed;
-    this.suppressed = 0;
-    this.logger.warn(held > 0 ? `${message} (${held} similar messages were held back)` : message);
   }
 }
