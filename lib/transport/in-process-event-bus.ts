@@ -1,5 +1,5 @@
-import { SeenEventIds } from '../processor/seen-event-ids';
 import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
+import { SeenEventIds } from './seen-event-ids';
 
 /**
  * The bus of a single replica: de-duplicates in memory, delivers at once and runs the handlers
