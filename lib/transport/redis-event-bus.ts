@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
 import { GroupCommit } from './group-commit';
@@ -35,6 +36,29 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Most events one script run takes: bounds the time Redis spends in one script. */
 const MAX_GROUP_EVENTS = 500;
 
+/** An event with its JSON text for the stream. */
+interface EncodedEvent {
+  received: ReceivedEvent;
+  text: string;
+}
+
+/**
+ * The stream texts of one batch, made before it joins a group commit: an event that cannot be
+ * serialised fails its own batch alone, with an error that names it.
+ */
+function encodeEvents(events: readonly ReceivedEvent[]): EncodedEvent[] {
+  return events.map((received, index) => {
+    try {
+      return { received, text: eventTextOf(received) };
+    } catch (error) {
+      throw new CallAutomationEventError(
+        `Event ${index} of the batch (${received.event.kind} ${received.metadata.id}) cannot be serialised for the Redis stream: ${(error as Error).message}. Events handed to processEvents must be JSON values (no BigInt, no cycles); nothing of this batch was handed over.`,
+        index,
+      );
+    }
+  });
+}
+
 /** What the bus holds once connected. */
 interface Connected {
   publisher: RedisConnectionMonitor;
@@ -61,7 +85,7 @@ export class RedisEventBus implements CallEventBus {
   /** Events handed over before start(): their handlers run once the sink is known. */
   private readonly earlyHandlerRuns: ReceivedEvent[] = [];
   private closed = false;
-  private readonly commits = new GroupCommit<ReceivedEvent>(MAX_GROUP_EVENTS, (events) =>
+  private readonly commits = new GroupCommit<EncodedEvent>(MAX_GROUP_EVENTS, (events) =>
     this.handOver(events),
   );
 
@@ -95,11 +119,17 @@ export class RedisEventBus implements CallEventBus {
         ),
       );
     }
-    return this.commits.submit(events);
+    let encoded: EncodedEvent[];
+    try {
+      encoded = encodeEvents(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.commits.submit(encoded);
   }
 
   /** One script run for these events (see redis-publish.script.ts). */
-  private async handOver(events: readonly ReceivedEvent[]): Promise<boolean[]> {
+  private async handOver(encoded: readonly EncodedEvent[]): Promise<boolean[]> {
     let connected: Connected;
     try {
       connected = await this.connect();
@@ -121,14 +151,15 @@ export class RedisEventBus implements CallEventBus {
         maxDedupeIds: this.options.maxDedupeIds,
         maxStreamEntries: this.options.maxStreamEntries ?? DEFAULT_MAX_STREAM_ENTRIES,
         streamRetentionMs: this.options.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS,
-        ids: events.map((received) => received.metadata.id),
-        payloads: events.map(eventTextOf),
+        ids: encoded.map(({ received }) => received.metadata.id),
+        payloads: encoded.map(({ text }) => text),
       });
     } catch (error) {
       throw new EventBusUnavailableError(
         `Redis did not take the events (${(error as Error).message}).`,
       );
     }
+    const events = encoded.map(({ received }) => received);
     const sink = this.sink;
     if (sink === undefined) {
       for (let index = 0; index < events.length; index++) {

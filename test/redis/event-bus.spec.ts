@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallAutomationEventError } from '../../lib/errors/call-automation-event.error';
 import { metadataOf, toCallEvent } from '../../lib/events/to-call-event';
 import type { ReceivedEvent } from '../../lib/transport/call-event-bus.interface';
 import { RedisEventBus, type RedisEventBusOptions } from '../../lib/transport/redis-event-bus';
@@ -65,6 +66,33 @@ describe('RedisEventBus', () => {
     expect(await redis.admin.xlen(`${prefix}events`)).toBe(2);
     await waitFor(() => ids.length === 19, 'the 19 new events to be handed on');
     expect(new Set(ids).size).toBe(19);
+  });
+
+  it('fails only the batch whose event cannot be serialised, not the others of its group', async () => {
+    const { bus, ids } = await startBus();
+    const bad = received();
+    (bad.cloudEvent.data as Record<string, unknown>).amount = 10n; // JSON.stringify throws
+    const good = Array.from({ length: 5 }, () => received());
+    // All in one tick: without per-batch serialisation they share one script run.
+    const answers = await Promise.allSettled([
+      bus.publish([good[0] as ReceivedEvent]),
+      bus.publish([good[1] as ReceivedEvent, bad]),
+      ...good.slice(2).map((event) => bus.publish([event])),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const failure = (answers[1] as PromiseRejectedResult).reason as Error;
+    expect(failure).toBeInstanceOf(CallAutomationEventError);
+    expect(failure.message).toContain(bad.metadata.id);
+    expect(failure.message).toMatch(/PlayCompleted.*cannot be serialised.*BigInt/);
+    // The bad batch left nothing behind: its good event can be published again.
+    expect(await bus.publish([good[1] as ReceivedEvent])).toEqual([true]);
+    await waitFor(() => ids.length === 5, 'the five good events');
   });
 
   it('hands its own events on at once, and each event once', async () => {
