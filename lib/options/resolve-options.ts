@@ -8,7 +8,9 @@ import {
   DEFAULT_MAX_BACKLOG_EVENTS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_DEDUPE_IDS,
+  DEFAULT_REDIS_HANDLER_CLAIM_TIMEOUT_MS,
   DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_REDIS_MAX_STREAM_BYTES,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WEBHOOK_PATH,
@@ -405,12 +407,16 @@ function stringList(value: unknown, name: string, what: string): string[] {
 
 function redis(value: unknown): ResolvedCallAutomationOptions['redis'] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`redis must be an object { url, keyPrefix? }, got ${describeValue(value)}`);
+    fail(
+      `redis must be an object { url, keyPrefix?, handlerClaimTimeoutMs?, maxStreamBytes? }, got ${describeValue(value)}`,
+    );
   }
   const input = value as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!['url', 'keyPrefix'].includes(key)) {
-      fail(`unknown option 'redis.${key}'. redis takes url and keyPrefix`);
+    if (!['url', 'keyPrefix', 'handlerClaimTimeoutMs', 'maxStreamBytes'].includes(key)) {
+      fail(
+        `unknown option 'redis.${key}'. redis takes url, keyPrefix, handlerClaimTimeoutMs and maxStreamBytes`,
+      );
     }
   }
   if (typeof input.url !== 'string' || !/^rediss?:\/\//.test(input.url)) {
@@ -420,5 +426,23 @@ function redis(value: unknown): ResolvedCallAutomationOptions['redis'] {
   if (typeof keyPrefix !== 'string') {
     fail(`redis.keyPrefix must be a string, got ${describeValue(input.keyPrefix)}`);
   }
-  return { url: input.url, keyPrefix };
+  const handlerClaimTimeoutMs = count(
+    input.handlerClaimTimeoutMs,
+    'redis.handlerClaimTimeoutMs',
+    DEFAULT_REDIS_HANDLER_CLAIM_TIMEOUT_MS,
+  );
+  if (handlerClaimTimeoutMs < 100) {
+    fail(
+      `redis.handlerClaimTimeoutMs must be at least 100 (ms), got ${handlerClaimTimeoutMs}: shorter would run handlers again while they are still running`,
+    );
+  }
+  const maxStreamBytes = count(
+    input.maxStreamBytes,
+    'redis.maxStreamBytes',
+    DEFAULT_REDIS_MAX_STREAM_BYTES,
+  );
+  if (maxStreamBytes < 1024) {
+    fail(`redis.maxStreamBytes must be at least 1024, got ${maxStreamBytes}`);
+  }
+  return { url: input.url, keyPrefix, handlerClaimTimeoutMs, maxStreamBytes };
 }

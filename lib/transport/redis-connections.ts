@@ -22,6 +22,8 @@ export interface RedisConnections {
   publisher: RedisConnectionMonitor;
   /** The blocking stream read: waits through outages. */
   reader: RedisConnectionMonitor;
+  /** The blocking read of the handlers' consumer group: waits through outages. */
+  handlers: RedisConnectionMonitor;
   /** Id of the stream's newest entry at connection time: this replica reads what follows. */
   startId: string;
 }
@@ -62,15 +64,25 @@ export async function openRedisConnections(
     logger,
     'Reading resumes from the last position.',
   );
+  const handlers = new RedisConnectionMonitor(
+    new Redis(settings.url, {
+      ...connectionOptions(settings, 'handlers'),
+      maxRetriesPerRequest: null,
+    }),
+    `running handlers from ${settings.redactedUrl}`,
+    logger,
+    'Handlers of new events run once it is back.',
+  );
+  const all = [publisher, reader, handlers];
   try {
-    await Promise.all([publisher.client.connect(), reader.client.connect()]);
+    await Promise.all(all.map((connection) => connection.client.connect()));
     const startId = await streamTail(publisher, settings.streamKey);
-    return { publisher, reader, startId };
+    return { publisher, reader, handlers, startId };
   } catch (error) {
-    publisher.disconnect();
-    reader.disconnect();
+    for (const connection of all) connection.disconnect();
     const cause =
-      publisher.lastError?.message ?? reader.lastError?.message ?? (error as Error).message;
+      all.find((connection) => connection.lastError)?.lastError?.message ??
+      (error as Error).message;
     throw new EventBusUnavailableError(
       `CallAutomationModule: cannot connect to Redis at ${settings.redactedUrl} (${cause}). With the redis option set the module does not start without Redis: check redis.url and that Redis is running.`,
     );

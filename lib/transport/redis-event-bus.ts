@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
@@ -6,6 +8,7 @@ import { GroupCommit } from './group-commit';
 import type { IoredisImporter } from './load-ioredis';
 import type { RedisConnectionMonitor } from './redis-connection-monitor';
 import { openRedisConnections } from './redis-connections';
+import { RedisHandlerConsumer } from './redis-handler-consumer';
 import { runPublishScript } from './redis-publish.script';
 import { RedisStreamReader, type StreamEntry } from './redis-stream-reader';
 import { redactRedisUrl } from './redis-url';
@@ -22,6 +25,11 @@ export interface RedisEventBusOptions {
   maxStreamEntries?: number;
   /** Entries older than this are trimmed (MINID ~, Redis 6.2+). @default 300000 (five minutes) */
   streamRetentionMs?: number;
+  /**
+   * Handlers of an entry that a replica took and did not finish within this run again on
+   * another replica. @default 30000
+   */
+  handlerClaimTimeoutMs?: number;
   /** A hand-over that takes longer fails (the webhook answers 503). @default 2000 */
   publishTimeoutMs?: number;
   /** How long start-up waits for Redis. @default 5000 */
@@ -30,6 +38,7 @@ export interface RedisEventBusOptions {
 
 export const DEFAULT_MAX_STREAM_ENTRIES = 100_000;
 export const DEFAULT_STREAM_RETENTION_MS = 300_000;
+const DEFAULT_HANDLER_CLAIM_TIMEOUT_MS = 30_000;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 2_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -64,6 +73,8 @@ interface Connected {
   publisher: RedisConnectionMonitor;
   readerConnection: RedisConnectionMonitor;
   reader: RedisStreamReader;
+  handlerConnection: RedisConnectionMonitor;
+  handlers: RedisHandlerConsumer;
 }
 
 /**
@@ -74,16 +85,18 @@ interface Connected {
  * - every replica reads the stream from its last position on a connection of its own and
  *   hands each entry to its matching engine once, in stream order (redis-stream-reader.ts);
  * - the replica that published an entry hands it on at once when its reader is right behind
- *   (self-claim: saves a round trip), and its reader then skips it.
+ *   (self-claim: saves a round trip), and its reader then skips it;
+ * - the `@OnCallEvent` handlers of each entry run on one replica, which takes it from the
+ *   stream's consumer group (redis-handler-consumer.ts): at least once per cluster, normally
+ *   once, whichever replica accepted the webhook and whatever became of its answer.
  */
 export class RedisEventBus implements CallEventBus {
   private readonly logger = new Logger('CallAutomation');
   private readonly streamKey: string;
   private readonly seenKey: string;
+  private readonly group: string;
   private connecting: Promise<Connected> | undefined;
   private sink: CallEventSink | undefined;
-  /** Events handed over before start(): their handlers run once the sink is known. */
-  private readonly earlyHandlerRuns: ReceivedEvent[] = [];
   private closed = false;
   private readonly commits = new GroupCommit<EncodedEvent>(MAX_GROUP_EVENTS, (events) =>
     this.handOver(events),
@@ -95,15 +108,20 @@ export class RedisEventBus implements CallEventBus {
   ) {
     this.streamKey = `${options.keyPrefix}events`;
     this.seenKey = `${options.keyPrefix}seen`;
+    this.group = `${options.keyPrefix}handlers`;
   }
 
-  /** Connects (start-up fails when Redis cannot be reached) and starts reading the stream. */
+  /**
+   * Connects (start-up fails when Redis cannot be reached), starts reading the stream and
+   * taking entries for handlers (those handed over before start() included: they wait in
+   * the consumer group).
+   */
   async start(sink: CallEventSink): Promise<void> {
-    const { reader } = await this.connect();
+    const { reader, handlers } = await this.connect();
     if (this.closed) return;
     this.sink = sink;
-    for (const received of this.earlyHandlerRuns.splice(0)) sink.runHandlers(received);
     reader.start();
+    handlers.start();
   }
 
   /**
@@ -151,6 +169,7 @@ export class RedisEventBus implements CallEventBus {
         maxDedupeIds: this.options.maxDedupeIds,
         maxStreamEntries: this.options.maxStreamEntries ?? DEFAULT_MAX_STREAM_ENTRIES,
         streamRetentionMs: this.options.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS,
+        group: this.group,
         ids: encoded.map(({ received }) => received.metadata.id),
         payloads: encoded.map(({ text }) => text),
       });
@@ -159,28 +178,26 @@ export class RedisEventBus implements CallEventBus {
         `Redis did not take the events (${(error as Error).message}).`,
       );
     }
-    const events = encoded.map(({ received }) => received);
-    const sink = this.sink;
-    if (sink === undefined) {
-      for (let index = 0; index < events.length; index++) {
-        if (result.fresh[index]) this.earlyHandlerRuns.push(events[index] as ReceivedEvent);
-      }
-      return result.fresh;
-    }
     // Self-claim: everything before this entry was handed on, so this replica hands it on now.
-    if (result.entryId !== undefined && reader.claim(result.previousId, result.entryId)) {
-      for (let index = 0; index < events.length; index++) {
-        if (result.fresh[index]) this.handOn(sink, events[index] as ReceivedEvent);
+    const sink = this.sink;
+    if (
+      sink !== undefined &&
+      result.entryId !== undefined &&
+      reader.claim(result.previousId, result.entryId)
+    ) {
+      for (let index = 0; index < encoded.length; index++) {
+        if (result.fresh[index]) this.handOn(sink, (encoded[index] as EncodedEvent).received);
       }
     }
-    // Handlers run once per cluster: on the replica that handed the event over.
-    for (let index = 0; index < events.length; index++) {
-      if (result.fresh[index]) sink.runHandlers(events[index] as ReceivedEvent);
-    }
+    // The handlers run where the consumer group hands the entry: see redis-handler-consumer.ts.
     return result.fresh;
   }
 
-  /** Stops reading and closes both connections (pending hand-overs get their replies first). */
+  /**
+   * Stops reading, stops taking entries for handlers (those still running are not
+   * acknowledged: another replica takes them over) and closes the connections (pending
+   * hand-overs and acknowledgements get their replies first).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -188,8 +205,12 @@ export class RedisEventBus implements CallEventBus {
     const connected = await this.connecting?.catch(() => undefined);
     if (connected === undefined) return;
     const reading = connected.reader.stop();
-    connected.readerConnection.disconnect(); // cuts the pending XREAD short
-    await Promise.all([reading, connected.publisher.close()]);
+    const consuming = connected.handlers.stop();
+    // Cuts the pending blocking reads short.
+    connected.readerConnection.disconnect();
+    connected.handlerConnection.disconnect();
+    await Promise.all([reading, consuming]);
+    await connected.publisher.close();
   }
 
   private connect(): Promise<Connected> {
@@ -201,7 +222,7 @@ export class RedisEventBus implements CallEventBus {
   }
 
   private async open(): Promise<Connected> {
-    const { publisher, reader, startId } = await openRedisConnections(
+    const { publisher, reader, handlers, startId } = await openRedisConnections(
       {
         url: this.options.url,
         redactedUrl: redactRedisUrl(this.options.url),
@@ -221,7 +242,49 @@ export class RedisEventBus implements CallEventBus {
       (error) =>
         this.logger.error(`Could not read the event stream ${this.streamKey}: ${error.message}`),
     );
-    return { publisher, readerConnection: reader, reader: streamReader };
+    const consumer = new RedisHandlerConsumer(
+      handlers.client,
+      publisher.client,
+      {
+        streamKey: this.streamKey,
+        group: this.group,
+        consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        claimTimeoutMs: this.options.handlerClaimTimeoutMs ?? DEFAULT_HANDLER_CLAIM_TIMEOUT_MS,
+      },
+      (entry) => this.runHandlersOf(entry),
+      this.logger,
+    );
+    try {
+      await consumer.ensureGroup();
+    } catch (error) {
+      for (const connection of [publisher, reader, handlers]) connection.disconnect();
+      throw new EventBusUnavailableError(
+        `CallAutomationModule: cannot create the consumer group ${this.group} of ${this.streamKey} (${(error as Error).message}). Check that Redis is 6.2 or later and that ${this.streamKey} is a stream.`,
+      );
+    }
+    return {
+      publisher,
+      readerConnection: reader,
+      reader: streamReader,
+      handlerConnection: handlers,
+      handlers: consumer,
+    };
+  }
+
+  /** Runs the handlers of an entry the consumer group gave this replica; resolves when settled. */
+  private async runHandlersOf(entry: StreamEntry): Promise<void> {
+    const sink = this.sink;
+    if (sink === undefined) return;
+    let events: ReceivedEvent[];
+    try {
+      events = decodeStreamPayload(entry.payload);
+    } catch (error) {
+      this.logger.error(
+        `Skipped stream entry ${entry.id} of ${this.streamKey} (its handlers cannot run): ${(error as Error).message}`,
+      );
+      return;
+    }
+    await Promise.all(events.map((received) => sink.runHandlers(received)));
   }
 
   /** An entry of the stream, added by any replica: re-parsed and handed on. */

@@ -7,12 +7,14 @@ import { STREAM_START_ID } from './stream-id';
  * turn a redelivery into a "duplicate":
  * 1. forgets ids older than the dedupe ttl (a sorted set scored by expiry time, in µs),
  * 2. keeps the events whose CloudEvent id is neither remembered nor earlier in this batch,
- * 3. appends them as one stream entry (`e` = JSON array of CloudEvents); the stream keeps
+ * 3. appends them as one stream entry (`e` = JSON array of CloudEvents), creating the stream
+ *    with the handlers' consumer group first when it does not exist (after a Redis restart
+ *    without persistence, so that the group gets every entry); the stream keeps
  *    about `maxEntries` entries and, on Redis 6.2 or later, none older than `retentionMs`
  *    (approximate trims: whole internal nodes),
  * 4. only then remembers their ids, keeping at most `maxIds` (the oldest go first).
  *
- * KEYS: stream, seen-ids. ARGV: ttlMs, maxIds, maxEntries, retentionMs, n, id1..idn,
+ * KEYS: stream, seen-ids. ARGV: ttlMs, maxIds, maxEntries, retentionMs, group, n, id1..idn,
  * json1..jsonn.
  * Returns { previous entry id ('0-0' for an empty stream), new entry id ('' when none is
  * new), flags (1 = new, 0 = duplicate) }.
@@ -20,7 +22,7 @@ import { STREAM_START_ID } from './stream-id';
 export const PUBLISH_SCRIPT = `
 local stream, seen = KEYS[1], KEYS[2]
 local ttl, maxIds, maxEntries = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local retention, n = tonumber(ARGV[4]), tonumber(ARGV[5])
+local retention, group, n = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 local dedupe = ttl > 0 and maxIds > 0
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -30,13 +32,13 @@ local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
 if dedupe then redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('%.0f', nowUs)) end
 local flags, fresh, freshIds, inBatch = {}, {}, {}, {}
 for i = 1, n do
-  local id = ARGV[5 + i]
+  local id = ARGV[6 + i]
   if dedupe and (inBatch[id] or redis.call('ZSCORE', seen, id)) then
     flags[i] = 0
   else
     inBatch[id] = true
     flags[i] = 1
-    fresh[#fresh + 1] = ARGV[5 + n + i]
+    fresh[#fresh + 1] = ARGV[6 + n + i]
     freshIds[#freshIds + 1] = id
   end
 end
@@ -44,6 +46,9 @@ if #fresh == 0 then return { '', '', flags } end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local previous = '${STREAM_START_ID}'
 if last[1] then previous = last[1][1] end
+if redis.call('EXISTS', stream) == 0 then
+  redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+end
 local entry = redis.call('XADD', stream, 'MAXLEN', '~', maxEntries, '*', 'e', '[' .. table.concat(fresh, ',') .. ']')
 -- Redis < 6.2 has no MINID: there the MAXLEN bound alone holds.
 redis.pcall('XTRIM', stream, 'MINID', '~', string.format('%.0f', now - retention))
@@ -65,6 +70,8 @@ export interface PublishScriptInput {
   maxDedupeIds: number;
   maxStreamEntries: number;
   streamRetentionMs: number;
+  /** The handlers' consumer group, created with the stream. */
+  group: string;
   ids: readonly string[];
   payloads: readonly string[];
 }
@@ -91,6 +98,7 @@ export async function runPublishScript(
     String(input.maxDedupeIds),
     String(input.maxStreamEntries),
     String(input.streamRetentionMs),
+    input.group,
     String(input.ids.length),
     ...input.ids,
     ...input.payloads,

@@ -118,7 +118,8 @@ export class RedisStreamReader {
   }
 }
 
-function fieldOf(fields: readonly string[], name: string): string | undefined {
+/** The value of a field of a stream entry (`[field, value, ...]`). */
+export function fieldOf(fields: readonly string[], name: string): string | undefined {
   for (let index = 0; index + 1 < fields.length; index += 2) {
     if (fields[index] === name) return fields[index + 1];
   }

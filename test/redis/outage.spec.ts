@@ -1,5 +1,11 @@
 import 'reflect-metadata';
-import type { ProcessSummary } from 'nestjs-call-automation';
+import { Injectable } from '@nestjs/common';
+import {
+  type CallEvent,
+  type CallEventMetadata,
+  OnCallEvent,
+  type ProcessSummary,
+} from 'nestjs-call-automation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
 import { cloudEvent } from '../support/events';
@@ -18,6 +24,18 @@ async function postUntilAccepted(
     expect(response.status).toBe(503);
     counter.unavailable++;
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Every `@OnCallEvent('*')` run of the replicas of this file: the CloudEvent ids. */
+const handled: string[] = [];
+const handledIds = (): string[] => handled;
+
+@Injectable()
+class HandlerRecorder {
+  @OnCallEvent('*')
+  record(_event: CallEvent, metadata: CallEventMetadata): void {
+    handled.push(metadata.id);
   }
 }
 
@@ -60,14 +78,30 @@ describe('Scale-out when Redis fails', () => {
     }
   });
 
-  it('answers 503 instead of hanging when Redis stops answering', async () => {
-    const app = await startApp({ options: { redis: options() } });
+  it('runs the handlers of an event whose hand-over timed out in a stall, once, when Redis resumes', async () => {
+    const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
     try {
+      // A first hand-over loads the script into Redis (a stalled EVALSHA of an unknown script
+      // would fail with NOSCRIPT on resume, and nothing would run).
+      const warmUp = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      expect((await app.post('api/callbacks', [warmUp])).status).toBe(200);
       redis.pause();
-      const response = await app.post('api/callbacks', [cloudEvent('PlayCompleted')]);
+      const stalled = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      const response = await app.post('api/callbacks', [stalled]);
       expect(response.status).toBe(503);
-      expect(JSON.stringify(await response.json())).toMatch(/could not be handed over/);
       expect(app.logger.messages('error').join('\n')).toMatch(/did not take the events/);
+      // The script was still queued on the socket: Redis runs it when it resumes.
+      redis.resume();
+      const summary = await postUntilAccepted(app, [stalled], { unavailable: 0 });
+      expect(summary).toEqual({ received: 1, dispatched: 0, duplicates: 1 });
+      // The redelivery is a duplicate, yet the handlers ran: they come from the stream.
+      await waitFor(() => handledIds().includes(stalled.id), 'the handler of the stalled event');
+      // Once: an event posted after it is handled, and the stalled one still ran only once.
+      const later = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      await postUntilAccepted(app, [later], { unavailable: 0 });
+      await waitFor(() => handledIds().includes(later.id), 'the handler of a later event');
+      await app.processor.whenIdle();
+      expect(handledIds().filter((id) => id === stalled.id)).toHaveLength(1);
     } finally {
       redis.resume();
       await app.close();
@@ -93,8 +127,8 @@ describe('Scale-out when Redis fails', () => {
     }
   });
 
-  it('keeps every waiter through a Redis restart mid-traffic', async () => {
-    const [a, b] = (await startCluster(2, options())) as [TestApp, TestApp];
+  it('keeps every waiter, and runs the handlers of what it accepted after, through a Redis restart mid-traffic', async () => {
+    const [a, b] = (await startCluster(2, options(), [HandlerRecorder])) as [TestApp, TestApp];
     try {
       const events = Array.from({ length: 20 }, (_, index) =>
         cloudEvent('PlayCompleted', {
@@ -122,6 +156,12 @@ describe('Scale-out when Redis fails', () => {
       for (const event of events.slice(8)) await postUntilAccepted(b, [event], counter);
       await restarted;
       const results = await Promise.all(waiters);
+      // The restart emptied Redis, consumer group included: it is made again, and the
+      // handlers of every event accepted after the restart run.
+      await waitFor(
+        () => events.slice(8).every((event) => handledIds().includes(event.id)),
+        'the handlers of the events accepted after the restart',
+      );
       expect(results.map((event) => event.operationContext)).toEqual(
         events.map((event) => event.data.operationContext),
       );
@@ -159,7 +199,8 @@ describe('Scale-out when Redis fails', () => {
         .split('\n')
         .filter((line) => line.includes(`name=nestjs-call-automation:`))
         .filter((line) => line.includes(redisOptions.keyPrefix));
-    expect(await ours()).toHaveLength(4); // a publishing and a reading connection per replica
+    // Per replica: publishing, reading the stream, reading the handlers' consumer group.
+    expect(await ours()).toHaveLength(6);
     await closeAll(apps);
     await waitFor(async () => (await ours()).length === 0, 'the connections to close');
   });
