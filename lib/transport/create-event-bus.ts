@@ -9,6 +9,7 @@ export function createEventBus(options: ResolvedCallAutomationOptions): CallEven
     return new RedisEventBus({
       url: options.redis.url,
       keyPrefix: options.redis.keyPrefix,
+      handlerClaimTimeoutMs: options.redis.handlerClaimTimeoutMs,
       dedupeTtlMs: options.dedupeTtlMs,
       maxDedupeIds: options.maxDedupeIds,
     });
