@@ -10,6 +10,7 @@ export function createEventBus(options: ResolvedCallAutomationOptions): CallEven
       url: options.redis.url,
       keyPrefix: options.redis.keyPrefix,
       handlerClaimTimeoutMs: options.redis.handlerClaimTimeoutMs,
+      maxStreamBytes: options.redis.maxStreamBytes,
       dedupeTtlMs: options.dedupeTtlMs,
       maxDedupeIds: options.maxDedupeIds,
     });

@@ -1,5 +1,6 @@
 interface QueuedRequest<T> {
   items: readonly T[];
+  size: number;
   resolve(answers: boolean[]): void;
   reject(error: unknown): void;
 }
@@ -16,13 +17,18 @@ export class GroupCommit<T> {
   constructor(
     /** Most items one commit takes (a request larger than this goes alone). */
     private readonly maxItems: number,
+    /** Most total size one commit takes (a request larger than this goes alone). */
+    private readonly maxSize: number,
+    private readonly sizeOf: (item: T) => number,
     /** Commits the items of several requests at once: one answer per item, in order. */
     private readonly commit: (items: readonly T[]) => Promise<boolean[]>,
   ) {}
 
   submit(items: readonly T[]): Promise<boolean[]> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ items, resolve, reject });
+      let size = 0;
+      for (const item of items) size += this.sizeOf(item);
+      this.queued.push({ items, size, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -48,15 +54,18 @@ export class GroupCommit<T> {
     }
   }
 
-  /** The oldest queued requests, as many as fit in `maxItems` (at least one). */
+  /** The oldest queued requests, as many as fit in `maxItems` and `maxSize` (at least one). */
   private nextGroup(): QueuedRequest<T>[] {
     const group: QueuedRequest<T>[] = [];
+    let items = 0;
     let size = 0;
     while (this.queued.length > 0) {
       const next = this.queued[0] as QueuedRequest<T>;
-      if (group.length > 0 && size + next.items.length > this.maxItems) break;
+      const full = items + next.items.length > this.maxItems || size + next.size > this.maxSize;
+      if (group.length > 0 && full) break;
       group.push(next);
-      size += next.items.length;
+      items += next.items.length;
+      size += next.size;
       this.queued.shift();
     }
     return group;

@@ -21,15 +21,20 @@ export interface RedisEventBusOptions {
   dedupeTtlMs: number;
   /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. */
   maxDedupeIds: number;
-  /** Approximate bound of the stream's length (MAXLEN ~). @default 100000 */
+  /** Bound of the stream's length. @default 100000 */
   maxStreamEntries?: number;
-  /** Entries older than this are trimmed (MINID ~, Redis 6.2+). @default 300000 (five minutes) */
+  /** Entries older than this are trimmed. @default 300000 (five minutes) */
   streamRetentionMs?: number;
   /**
    * Handlers of an entry that a replica took and did not finish within this run again on
    * another replica. @default 30000
    */
   handlerClaimTimeoutMs?: number;
+  /**
+   * Bound of the stream in bytes of event JSON (the oldest entries go first); a batch larger
+   * than this is refused. @default 67108864 (64 MiB)
+   */
+  maxStreamBytes?: number;
   /** A hand-over that takes longer fails (the webhook answers 503). @default 2000 */
   publishTimeoutMs?: number;
   /** How long start-up waits for Redis. @default 5000 */
@@ -39,6 +44,7 @@ export interface RedisEventBusOptions {
 export const DEFAULT_MAX_STREAM_ENTRIES = 100_000;
 export const DEFAULT_STREAM_RETENTION_MS = 300_000;
 const DEFAULT_HANDLER_CLAIM_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_STREAM_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 2_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -95,12 +101,11 @@ export class RedisEventBus implements CallEventBus {
   private readonly streamKey: string;
   private readonly seenKey: string;
   private readonly group: string;
+  private readonly maxStreamBytes: number;
   private connecting: Promise<Connected> | undefined;
   private sink: CallEventSink | undefined;
   private closed = false;
-  private readonly commits = new GroupCommit<EncodedEvent>(MAX_GROUP_EVENTS, (events) =>
-    this.handOver(events),
-  );
+  private readonly commits: GroupCommit<EncodedEvent>;
 
   constructor(
     private readonly options: RedisEventBusOptions,
@@ -109,6 +114,14 @@ export class RedisEventBus implements CallEventBus {
     this.streamKey = `${options.keyPrefix}events`;
     this.seenKey = `${options.keyPrefix}seen`;
     this.group = `${options.keyPrefix}handlers`;
+    this.maxStreamBytes = options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
+    // A group is one stream entry: it stays within the byte bound too.
+    this.commits = new GroupCommit<EncodedEvent>(
+      MAX_GROUP_EVENTS,
+      this.maxStreamBytes,
+      (encoded) => encoded.text.length,
+      (events) => this.handOver(events),
+    );
   }
 
   /**
@@ -143,6 +156,15 @@ export class RedisEventBus implements CallEventBus {
     } catch (error) {
       return Promise.reject(error);
     }
+    let length = 0;
+    for (const { text } of encoded) length += text.length;
+    if (length > this.maxStreamBytes) {
+      return Promise.reject(
+        new CallAutomationEventError(
+          `A batch of ${events.length} event(s) (${length} characters of JSON, first ${events[0]?.event.kind} ${events[0]?.metadata.id}) is larger than redis.maxStreamBytes (${this.maxStreamBytes}): it was not handed over. Raise redis.maxStreamBytes, or send smaller batches.`,
+        ),
+      );
+    }
     return this.commits.submit(encoded);
   }
 
@@ -165,6 +187,9 @@ export class RedisEventBus implements CallEventBus {
       result = await runPublishScript(publisher.client, {
         streamKey: this.streamKey,
         seenKey: this.seenKey,
+        sizesKey: `${this.options.keyPrefix}sizes`,
+        bytesKey: `${this.options.keyPrefix}bytes`,
+        maxStreamBytes: this.maxStreamBytes,
         dedupeTtlMs: this.options.dedupeTtlMs,
         maxDedupeIds: this.options.maxDedupeIds,
         maxStreamEntries: this.options.maxStreamEntries ?? DEFAULT_MAX_STREAM_ENTRIES,
