@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { LoopStop } from './loop-stop';
 import { fieldOf, type StreamEntry } from './redis-stream-reader';
 
 export interface HandlerConsumerSettings {
@@ -42,8 +43,7 @@ const IDLE_CONSUMER_MS = 300_000;
  */
 export class RedisHandlerConsumer {
   private running: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly halt = new LoopStop();
   /** Entries whose handlers run now (id -> settled promise). */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Acknowledgements that failed, sent again on the next round. */
@@ -84,8 +84,7 @@ export class RedisHandlerConsumer {
    * takes them over after `claimTimeoutMs`. Waits for acknowledgements already sent.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
+    this.halt.stop();
     await this.running;
     await Promise.all([...this.acknowledging]);
   }
@@ -94,17 +93,17 @@ export class RedisHandlerConsumer {
   async ensureGroup(): Promise<void> {
     const { streamKey, group } = this.settings;
     try {
-      await this.client.call('XGROUP', 'CREATE', streamKey, group, '$', 'MKSTREAM');
+      await this.call('XGROUP', 'CREATE', streamKey, group, '$', 'MKSTREAM');
     } catch (error) {
       if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
     }
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.halt.isStopped) {
       try {
         if (this.inFlight.size >= MAX_ENTRIES_IN_FLIGHT) {
-          await Promise.race([...this.inFlight.values(), this.sleep(this.roundMs)]);
+          await Promise.race([...this.inFlight.values(), this.halt.pause(this.roundMs)]);
           continue;
         }
         if (Date.now() >= this.nextClaimAt) {
@@ -117,7 +116,7 @@ export class RedisHandlerConsumer {
           continue;
         }
         const block = Math.min(BLOCK_MS, Math.max(this.nextClaimAt - Date.now(), 1));
-        const reply = await this.client.call(
+        const reply = await this.call(
           'XREADGROUP',
           'GROUP',
           this.settings.group,
@@ -130,27 +129,27 @@ export class RedisHandlerConsumer {
           this.settings.streamKey,
           '>',
         );
-        if (!this.stopping) this.take(entriesOf(reply));
+        if (!this.halt.isStopped) this.take(entriesOf(reply));
       } catch (error) {
-        if (this.stopping) return;
+        if (this.halt.isStopped) return;
         const message = (error as Error).message;
         if (message.startsWith('NOGROUP')) {
           // The stream or its group is gone (a Redis restart without persistence): create it
           // again at the end; the hand-over script creates it too before its first append.
-          await this.ensureGroup().catch(() => undefined);
+          await this.halt.until(this.ensureGroup()).catch(() => undefined);
           continue;
         }
         this.logger.error(
           `Could not read the handler group ${this.settings.group} of ${this.settings.streamKey}: ${message}`,
         );
-        await this.sleep(ERROR_PAUSE_MS);
+        await this.halt.pause(ERROR_PAUSE_MS);
       }
     }
   }
 
   /** Entries the group gave this consumer before (e.g. in a reply lost in a reconnect). */
   private async readOwnPending(from: string): Promise<void> {
-    const reply = await this.client.call(
+    const reply = await this.call(
       'XREADGROUP',
       'GROUP',
       this.settings.group,
@@ -176,23 +175,15 @@ export class RedisHandlerConsumer {
     const { streamKey, group, consumer, claimTimeoutMs } = this.settings;
     if (this.unacknowledged.size > 0) {
       const ids = [...this.unacknowledged];
-      await this.client.call('XACK', streamKey, group, ...ids);
+      await this.call('XACK', streamKey, group, ...ids);
       for (const id of ids) this.unacknowledged.delete(id);
     }
     if (this.inFlight.size > 0) {
-      await this.client.call(
-        'XCLAIM',
-        streamKey,
-        group,
-        consumer,
-        0,
-        ...this.inFlight.keys(),
-        'JUSTID',
-      );
+      await this.call('XCLAIM', streamKey, group, consumer, 0, ...this.inFlight.keys(), 'JUSTID');
     }
     let cursor = '0-0';
     do {
-      const reply = (await this.client.call(
+      const reply = (await this.call(
         'XAUTOCLAIM',
         streamKey,
         group,
@@ -212,7 +203,11 @@ export class RedisHandlerConsumer {
       this.take(claimed.map(([id, fields]) => ({ id, fields })));
       const trimmed = reply[2]?.length ?? 0;
       if (trimmed > 0) this.reportTrimmed(trimmed);
-    } while (cursor !== '0-0' && this.inFlight.size < MAX_ENTRIES_IN_FLIGHT && !this.stopping);
+    } while (
+      cursor !== '0-0' &&
+      this.inFlight.size < MAX_ENTRIES_IN_FLIGHT &&
+      !this.halt.isStopped
+    );
     if (Date.now() >= this.nextConsumerSweepAt) {
       this.nextConsumerSweepAt = Date.now() + IDLE_CONSUMER_MS;
       await this.dropDeadConsumers();
@@ -222,12 +217,7 @@ export class RedisHandlerConsumer {
   /** Consumers with nothing pending, idle for long: replicas that are gone. */
   private async dropDeadConsumers(): Promise<void> {
     const { streamKey, group, consumer } = this.settings;
-    const consumers = (await this.client.call(
-      'XINFO',
-      'CONSUMERS',
-      streamKey,
-      group,
-    )) as unknown[][];
+    const consumers = (await this.call('XINFO', 'CONSUMERS', streamKey, group)) as unknown[][];
     for (const fields of consumers) {
       const info = new Map<unknown, unknown>();
       for (let index = 0; index + 1 < fields.length; index += 2) {
@@ -236,7 +226,7 @@ export class RedisHandlerConsumer {
       const name = String(info.get('name'));
       if (name === consumer || Number(info.get('pending')) > 0) continue;
       if (Number(info.get('idle')) < IDLE_CONSUMER_MS) continue;
-      await this.client.call('XGROUP', 'DELCONSUMER', streamKey, group, name);
+      await this.call('XGROUP', 'DELCONSUMER', streamKey, group, name);
     }
   }
 
@@ -260,6 +250,11 @@ export class RedisHandlerConsumer {
     if (trimmed > 0) this.reportTrimmed(trimmed);
   }
 
+  /** A command on the consumer's connection, cut short when the consumer stops. */
+  private call(command: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.halt.until(this.client.call(command, ...args));
+  }
+
   private acknowledge(id: string): void {
     const { streamKey, group } = this.settings;
     const sent: Promise<void> = this.acker
@@ -278,19 +273,6 @@ export class RedisHandlerConsumer {
     this.logger.warn(
       `${count} event stream entr${count === 1 ? 'y' : 'ies'} of ${this.settings.streamKey} were trimmed (stream bounds) before their @OnCallEvent handlers ran; those handlers do not run. Raise the stream bounds or handlerClaimTimeoutMs' margin if this recurs.`,
     );
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.wakeUp = wake;
-    });
   }
 }
 

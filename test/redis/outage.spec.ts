@@ -191,6 +191,34 @@ describe('Scale-out when Redis fails', () => {
     );
   });
 
+  it('closes promptly when called right after Redis was killed, restarted or not', async () => {
+    /** A liveness bound, not a benchmark: a hang (seen at over 30 s) exceeds it by far. */
+    const closesWithin10s = async (app: TestApp): Promise<'closed' | 'hung'> => {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 10_000);
+      });
+      const outcome = await Promise.race([app.close().then(() => 'closed' as const), bound]);
+      clearTimeout(timer);
+      return outcome;
+    };
+    for (const pauseMs of [0, 50, 300]) {
+      const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
+      await redis.stop();
+      await redis.start();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      expect(await closesWithin10s(app), `close ${pauseMs} ms after the restart`).toBe('closed');
+    }
+    const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
+    await redis.stop();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // reconnecting by now
+      expect(await closesWithin10s(app), 'close while Redis is down').toBe('closed');
+    } finally {
+      await redis.start();
+    }
+  });
+
   it('closes its Redis connections on shutdown', async () => {
     const redisOptions = options();
     const apps = await startCluster(2, redisOptions);
