@@ -296,10 +296,13 @@ export class RedisEventBus implements CallEventBus {
     };
   }
 
-  /** Runs the handlers of an entry the consumer group gave this replica; resolves when settled. */
-  private async runHandlersOf(entry: StreamEntry): Promise<void> {
+  /**
+   * Runs the handlers of an entry the consumer group gave this replica; resolves when they
+   * have settled: true to acknowledge it, false when closing (another replica runs them).
+   */
+  private async runHandlersOf(entry: StreamEntry): Promise<boolean> {
     const sink = this.sink;
-    if (sink === undefined) return;
+    if (sink === undefined) return false;
     let events: ReceivedEvent[];
     try {
       events = decodeStreamPayload(entry.payload);
@@ -307,9 +310,10 @@ export class RedisEventBus implements CallEventBus {
       this.logger.error(
         `Skipped stream entry ${entry.id} of ${this.streamKey} (its handlers cannot run): ${(error as Error).message}`,
       );
-      return;
+      return true;
     }
     await Promise.all(events.map((received) => sink.runHandlers(received)));
+    return true;
   }
 
   /** An entry of the stream, added by any replica: re-parsed and handed on. */

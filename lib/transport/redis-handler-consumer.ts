@@ -58,8 +58,11 @@ export class RedisHandlerConsumer {
     private readonly client: Redis,
     private readonly acker: Redis,
     private readonly settings: HandlerConsumerSettings,
-    /** Runs the entry's handlers; resolves once they have settled. Never rejects. */
-    private readonly runEntry: (entry: StreamEntry) => Promise<void>,
+    /**
+     * Runs the entry's handlers; resolves once they have settled: true to acknowledge the
+     * entry, false to leave it to another replica (this one is closing).
+     */
+    private readonly runEntry: (entry: StreamEntry) => Promise<boolean>,
     private readonly logger: Logger,
   ) {
     // After a reconnect, the reply of a read in flight may have been lost with its entries.
@@ -241,10 +244,17 @@ export class RedisHandlerConsumer {
         this.acknowledge(id); // nothing left to run
         continue;
       }
-      const settled = this.runEntry({ id, payload }).then(() => {
-        this.inFlight.delete(id);
-        this.acknowledge(id);
-      });
+      const settled = this.runEntry({ id, payload })
+        .catch((error: unknown) => {
+          this.logger.error(
+            `Running the handlers of stream entry ${id} failed: ${(error as Error).message}`,
+          );
+          return true; // the same would fail elsewhere
+        })
+        .then((done) => {
+          this.inFlight.delete(id);
+          if (done) this.acknowledge(id);
+        });
       this.inFlight.set(id, settled);
     }
     if (trimmed > 0) this.reportTrimmed(trimmed);
