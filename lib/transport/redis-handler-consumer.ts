@@ -115,24 +115,15 @@ export class RedisHandlerConsumer {
           continue;
         }
         if (this.ownPendingFrom !== undefined) {
-          await this.readOwnPending(this.ownPendingFrom);
+          // Entries the group gave this consumer before (e.g. in a reply lost in a reconnect).
+          const entries = await this.readGroup(this.ownPendingFrom);
+          this.ownPendingFrom = entries.at(-1)?.id;
+          this.take(entries);
           continue;
         }
         const block = Math.min(BLOCK_MS, Math.max(this.nextClaimAt - Date.now(), 1));
-        const reply = await this.call(
-          'XREADGROUP',
-          'GROUP',
-          this.settings.group,
-          this.settings.consumer,
-          'COUNT',
-          Math.min(READ_COUNT, MAX_ENTRIES_IN_FLIGHT - this.inFlight.size),
-          'BLOCK',
-          block,
-          'STREAMS',
-          this.settings.streamKey,
-          '>',
-        );
-        if (!this.halt.isStopped) this.take(entriesOf(reply));
+        const entries = await this.readGroup('>', block);
+        if (!this.halt.isStopped) this.take(entries);
       } catch (error) {
         if (this.halt.isStopped) return;
         const message = (error as Error).message;
@@ -150,23 +141,30 @@ export class RedisHandlerConsumer {
     }
   }
 
-  /** Entries the group gave this consumer before (e.g. in a reply lost in a reconnect). */
-  private async readOwnPending(from: string): Promise<void> {
+  /**
+   * XREADGROUP: new entries (`>`, waiting up to `blockMs`), or this consumer's pending entries
+   * after id `from`.
+   */
+  private async readGroup(
+    from: string,
+    blockMs?: number,
+  ): Promise<{ id: string; fields: string[] | null }[]> {
+    const { group, consumer, streamKey } = this.settings;
+    const count = Math.min(READ_COUNT, MAX_ENTRIES_IN_FLIGHT - this.inFlight.size);
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const reply = await this.call(
       'XREADGROUP',
       'GROUP',
-      this.settings.group,
-      this.settings.consumer,
+      group,
+      consumer,
       'COUNT',
-      READ_COUNT,
+      count,
+      ...block,
       'STREAMS',
-      this.settings.streamKey,
+      streamKey,
       from,
     );
-    const entries = entriesOf(reply);
-    const last = entries.at(-1);
-    this.ownPendingFrom = last === undefined ? undefined : last.id;
-    this.take(entries);
+    return entriesOf(reply);
   }
 
   /**
