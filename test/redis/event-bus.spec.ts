@@ -174,6 +174,26 @@ describe('RedisEventBus', () => {
     }, 'the entry to be acknowledged');
   });
 
+  it('gives up, without running them, the handlers of an entry trimmed before they ran', async () => {
+    const a = await startBus({ handlerClaimTimeoutMs: 60_000 }, { holdHandlers: true });
+    const event = received();
+    await a.bus.publish([event]);
+    await waitFor(() => a.handled.includes(event.metadata.id), 'A to take the entry');
+    await a.bus.close();
+    // The stream's bounds trim the entry while it is still pending.
+    await redis.admin.call('XTRIM', `${a.prefix}events`, 'MAXLEN', 0);
+    const b = await startBus({ keyPrefix: a.prefix, handlerClaimTimeoutMs: 300 });
+    await waitFor(async () => {
+      const [count] = (await redis.admin.call(
+        'XPENDING',
+        `${a.prefix}events`,
+        `${a.prefix}handlers`,
+      )) as [number];
+      return count === 0;
+    }, 'the trimmed entry to leave the pending list');
+    expect(b.handled).toEqual([]);
+  });
+
   it('keeps the entries of handlers that run longer than handlerClaimTimeoutMs', async () => {
     const a = await startBus({ handlerClaimTimeoutMs: 300 }, { holdHandlers: true });
     const b = await startBus({ keyPrefix: a.prefix, handlerClaimTimeoutMs: 300 });
