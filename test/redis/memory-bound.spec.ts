@@ -3,6 +3,7 @@ import { CallAutomationEventError } from '../../lib/errors/call-automation-event
 import { metadataOf, toCallEvent } from '../../lib/events/to-call-event';
 import type { ReceivedEvent } from '../../lib/transport/call-event-bus.interface';
 import { RedisEventBus } from '../../lib/transport/redis-event-bus';
+import { startApp } from '../support/app';
 import { cloudEvent } from '../support/events';
 import { type RedisUnderTest, useRedis } from '../support/redis-server';
 import { waitFor } from './cluster';
@@ -99,6 +100,22 @@ describe('Redis memory bound', () => {
       expect(await bus.publish([largeEvent(0.6 * MiB)])).toEqual([true]);
     } finally {
       await bus.close();
+    }
+  });
+
+  it('takes the bound from the redis.maxStreamBytes option', async () => {
+    const app = await startApp({
+      options: { redis: { url: redis.url, keyPrefix: redis.uniquePrefix(), maxStreamBytes: 4096 } },
+    });
+    try {
+      const large = cloudEvent('PlayCompleted', { operationContext: 'x'.repeat(8192) });
+      await expect(app.processor.processEvents([large])).rejects.toThrow(
+        /larger than redis\.maxStreamBytes \(4096\)/,
+      );
+      const small = cloudEvent('PlayCompleted');
+      expect(await app.processor.processEvents([small])).toMatchObject({ dispatched: 1 });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -39,6 +39,18 @@ class HandlerRecorder {
   }
 }
 
+/** Ids whose handler started on a replica that never finishes it. */
+const stuck: string[] = [];
+
+@Injectable()
+class StuckHandler {
+  @OnCallEvent('*')
+  hang(_event: CallEvent, metadata: CallEventMetadata): Promise<void> {
+    stuck.push(metadata.id);
+    return new Promise(() => {});
+  }
+}
+
 describe('Scale-out when Redis fails', () => {
   let redis: RedisUnderTest;
 
@@ -105,6 +117,29 @@ describe('Scale-out when Redis fails', () => {
     } finally {
       redis.resume();
       await app.close();
+    }
+  });
+
+  it('runs the handlers of a replica that died mid-handler on another, after redis.handlerClaimTimeoutMs', async () => {
+    const redisOptions = { ...options(), handlerClaimTimeoutMs: 500 };
+    // A's handler never ends (as if its process froze or was killed while it ran).
+    const a = await startApp({
+      options: { redis: redisOptions, shutdownGraceMs: 100 },
+      providers: [StuckHandler],
+    });
+    const event = cloudEvent('CallConnected', { callConnectionId: 'call-died' });
+    try {
+      expect((await a.post('api/callbacks', [event])).status).toBe(200);
+      await waitFor(() => stuck.includes(event.id), 'A to start the handler');
+    } finally {
+      await a.close(); // gives up on the handler after shutdownGraceMs: nothing acknowledged
+    }
+    const b = await startApp({ options: { redis: redisOptions }, providers: [HandlerRecorder] });
+    try {
+      await waitFor(() => handledIds().includes(event.id), 'B to take the handler run over');
+      expect(handledIds().filter((id) => id === event.id)).toHaveLength(1);
+    } finally {
+      await b.close();
     }
   });
 
