@@ -24,6 +24,16 @@ describe('RedisEventBus', () => {
     await redis?.close();
   });
 
+  /** How many entries of the handlers' consumer group are taken and not acknowledged. */
+  async function pendingOf(prefix: string): Promise<number> {
+    const [count] = (await redis.admin.call(
+      'XPENDING',
+      `${prefix}events`,
+      `${prefix}handlers`,
+    )) as [number];
+    return count;
+  }
+
   /**
    * A bus on a key prefix of its own, recording what it hands on. With `holdHandlers`, the
    * handlers of its events never finish (a replica that dies before acknowledging them).
@@ -147,12 +157,7 @@ describe('RedisEventBus', () => {
     await a.bus.publish([later]);
     await waitFor(() => handled().includes(later.metadata.id), 'the later event');
     expect(handled().sort()).toEqual([...events, later].map((e) => e.metadata.id).sort());
-    const pending = (await redis.admin.call(
-      'XPENDING',
-      `${a.prefix}events`,
-      `${a.prefix}handlers`,
-    )) as [number];
-    expect(pending[0]).toBe(0); // every entry acknowledged
+    expect(await pendingOf(a.prefix)).toBe(0); // every entry acknowledged
   });
 
   it('runs the handlers of a replica that died before acknowledging them on another, after handlerClaimTimeoutMs', async () => {
@@ -164,14 +169,7 @@ describe('RedisEventBus', () => {
     const b = await startBus({ keyPrefix: a.prefix, handlerClaimTimeoutMs: 300 });
     await waitFor(() => b.handled.includes(event.metadata.id), 'B to take the entry over');
     expect(b.handled).toEqual([event.metadata.id]);
-    await waitFor(async () => {
-      const [count] = (await redis.admin.call(
-        'XPENDING',
-        `${a.prefix}events`,
-        `${a.prefix}handlers`,
-      )) as [number];
-      return count === 0;
-    }, 'the entry to be acknowledged');
+    await waitFor(async () => (await pendingOf(a.prefix)) === 0, 'the entry to be acknowledged');
   });
 
   it('gives up, without running them, the handlers of an entry trimmed before they ran', async () => {
@@ -183,14 +181,10 @@ describe('RedisEventBus', () => {
     // The stream's bounds trim the entry while it is still pending.
     await redis.admin.call('XTRIM', `${a.prefix}events`, 'MAXLEN', 0);
     const b = await startBus({ keyPrefix: a.prefix, handlerClaimTimeoutMs: 300 });
-    await waitFor(async () => {
-      const [count] = (await redis.admin.call(
-        'XPENDING',
-        `${a.prefix}events`,
-        `${a.prefix}handlers`,
-      )) as [number];
-      return count === 0;
-    }, 'the trimmed entry to leave the pending list');
+    await waitFor(
+      async () => (await pendingOf(a.prefix)) === 0,
+      'the trimmed entry to leave the pending list',
+    );
     expect(b.handled).toEqual([]);
   });
 
