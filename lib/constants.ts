@@ -23,4 +23,6 @@ export const DEFAULT_ACS_JWKS_URI =
   'https://acscallautomation.communication.azure.com/calling/keys';
 export const MAX_CLOCK_TOLERANCE_SEC = 60;
 export const DEFAULT_REDIS_KEY_PREFIX = 'acs:';
+export const DEFAULT_REDIS_HANDLER_CLAIM_TIMEOUT_MS = 30_000;
+export const DEFAULT_REDIS_MAX_STREAM_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

@@ -94,6 +94,18 @@ export interface CallAutomationRedisOptions {
   url: string;
   /** Prefix of every key and stream this module writes. @default 'acs:' */
   keyPrefix?: string;
+  /**
+   * `@OnCallEvent` handlers of an event that a replica took but did not finish (it died, or
+   * its acknowledgement was lost) run again on another replica after this long. A replica
+   * keeps the entries of handlers still running its own, however long they run.
+   * @default 30000
+   */
+  handlerClaimTimeoutMs?: number;
+  /**
+   * Bound of the event stream in Redis, in bytes of event JSON: past it the oldest entries
+   * are trimmed; a batch larger than this is refused. @default 67108864 (64 MiB)
+   */
+  maxStreamBytes?: number;
 }
 
 export interface CallAutomationModuleOptions {

@@ -48,22 +48,37 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
     this.matcher.deliver(received.event, received.metadata, received.source);
   }
 
-  runHandlers(received: ReceivedEvent): void {
-    if (this.emitter === undefined && !this.handlers.hasHandlers) return;
-    this.runner.defer(() => this.runHandlersNow(received));
+  /** Resolves once every handler of this event has settled (the Redis bus then acknowledges it). */
+  runHandlers(received: ReceivedEvent): Promise<void> {
+    if (this.emitter === undefined && !this.handlers.hasHandlers) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.runner.defer(() => {
+        let running: (Promise<void> | undefined)[] = [];
+        try {
+          running = this.runHandlersNow(received);
+        } finally {
+          void Promise.all(running).then(() => resolve());
+        }
+      });
+    });
   }
 
-  private runHandlersNow({ event, metadata }: ReceivedEvent): void {
+  /** Starts the handlers; returns the runs still going (async handlers). */
+  private runHandlersNow({ event, metadata }: ReceivedEvent): (Promise<void> | undefined)[] {
     const subject = describeEvent(event, metadata);
+    const running: (Promise<void> | undefined)[] = [];
     for (const handler of this.handlers.handlersFor(event.kind)) {
-      this.runner.run(handler.name, subject, () => handler.invoke(event, metadata));
+      running.push(this.runner.run(handler.name, subject, () => handler.invoke(event, metadata)));
     }
     const emitter = this.emitter;
     if (emitter) {
-      this.runner.run('EventEmitter2', subject, () =>
-        emitter.emit(EVENT_EMITTER_PREFIX + event.kind, event, metadata),
+      running.push(
+        this.runner.run('EventEmitter2', subject, () =>
+          emitter.emit(EVENT_EMITTER_PREFIX + event.kind, event, metadata),
+        ),
       );
     }
+    return running;
   }
 }
 

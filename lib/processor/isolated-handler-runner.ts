@@ -14,22 +14,23 @@ export class IsolatedHandlerRunner {
     return this.inFlight.size;
   }
 
-  run(name: string, subject: string, handler: () => unknown): void {
+  /** Runs `handler`; for an async one, returns a promise that settles (never rejects) with it. */
+  run(name: string, subject: string, handler: () => unknown): Promise<void> | undefined {
     let result: unknown;
     try {
       result = handler();
     } catch (error) {
       this.report(name, subject, error);
-      return;
+      return undefined;
     }
-    if (isPromiseLike(result)) {
-      const tracked = Promise.resolve(result).then(
-        () => undefined,
-        (error: unknown) => this.report(name, subject, error),
-      );
-      this.inFlight.add(tracked);
-      void tracked.finally(() => this.inFlight.delete(tracked));
-    }
+    if (!isPromiseLike(result)) return undefined;
+    const tracked = Promise.resolve(result).then(
+      () => undefined,
+      (error: unknown) => this.report(name, subject, error),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return tracked;
   }
 
   /**

@@ -16,7 +16,7 @@ export interface ReceivedEvent {
 /**
  * Where a bus hands accepted events, in the two scopes of a cluster (see CallEventDispatcher).
  * In-process both run on this replica; with Redis, `deliver` runs on every replica and
- * `runHandlers` on one.
+ * `runHandlers` on one (the one that took the stream entry for the cluster's consumer group).
  */
 export interface CallEventSink {
   /**
@@ -25,16 +25,18 @@ export interface CallEventSink {
    */
   deliver(received: ReceivedEvent): void;
   /**
-   * Every accepted event, once in the cluster: `@OnCallEvent` handlers and the event-emitter
-   * bridge. Must not throw and must not delay the caller (the sink defers the work).
+   * Every accepted event, at least once in the cluster (normally once): `@OnCallEvent`
+   * handlers and the event-emitter bridge. Must not throw and must not delay the caller (the
+   * sink defers the work). Resolves, never rejects, once this event's handlers have settled
+   * (the Redis bus then acknowledges the stream entry).
    */
-  runHandlers(received: ReceivedEvent): void;
+  runHandlers(received: ReceivedEvent): Promise<void>;
 }
 
 /**
  * Carries accepted events to every replica's matching engine and to one replica's handlers.
  * In-process: a direct call. With Redis: a stream that every replica reads from its last
- * position.
+ * position, and that a consumer group hands to one replica's handlers.
  */
 export interface CallEventBus {
   /** Connects; from now on the sink gets every accepted event of the cluster. */

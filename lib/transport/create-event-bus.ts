@@ -9,6 +9,8 @@ export function createEventBus(options: ResolvedCallAutomationOptions): CallEven
     return new RedisEventBus({
       url: options.redis.url,
       keyPrefix: options.redis.keyPrefix,
+      handlerClaimTimeoutMs: options.redis.handlerClaimTimeoutMs,
+      maxStreamBytes: options.redis.maxStreamBytes,
       dedupeTtlMs: options.dedupeTtlMs,
       maxDedupeIds: options.maxDedupeIds,
     });

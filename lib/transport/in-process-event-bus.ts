@@ -1,5 +1,5 @@
-import { SeenEventIds } from '../processor/seen-event-ids';
 import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
+import { SeenEventIds } from './seen-event-ids';
 
 /**
  * The bus of a single replica: de-duplicates in memory, delivers at once and runs the handlers
@@ -19,7 +19,7 @@ export class InProcessEventBus implements CallEventBus {
     // Events processed before start-up (from another module's onModuleInit) are not lost.
     const early = this.early.splice(0);
     for (const received of early) sink.deliver(received);
-    for (const received of early) sink.runHandlers(received);
+    for (const received of early) void sink.runHandlers(received);
   }
 
   publish(events: readonly ReceivedEvent[]): boolean[] {
@@ -32,7 +32,7 @@ export class InProcessEventBus implements CallEventBus {
     const sink = this.sink;
     if (sink) {
       for (let index = 0; index < events.length; index++) {
-        if (fresh[index]) sink.runHandlers(events[index] as ReceivedEvent);
+        if (fresh[index]) void sink.runHandlers(events[index] as ReceivedEvent);
       }
     }
     return fresh;

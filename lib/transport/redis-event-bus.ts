@@ -1,15 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
-import type { CloudEvent } from '../events/cloud-event';
-import { metadataOf, toCallEvent } from '../events/to-call-event';
 import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
-import { type IoredisImporter, loadIoredis } from './load-ioredis';
-import { RedisConnectionMonitor } from './redis-connection-monitor';
+import { GroupCommit } from './group-commit';
+import type { IoredisImporter } from './load-ioredis';
+import type { RedisConnectionMonitor } from './redis-connection-monitor';
+import { openRedisConnections } from './redis-connections';
+import { RedisHandlerConsumer } from './redis-handler-consumer';
 import { runPublishScript } from './redis-publish.script';
 import { RedisStreamReader, type StreamEntry } from './redis-stream-reader';
 import { redactRedisUrl } from './redis-url';
-import { STREAM_START_ID } from './stream-id';
+import { decodeStreamPayload, eventTextOf } from './stream-payload';
 
 export interface RedisEventBusOptions {
   url: string;
@@ -18,10 +21,20 @@ export interface RedisEventBusOptions {
   dedupeTtlMs: number;
   /** Most CloudEvent ids remembered at once; past it the oldest is forgotten. */
   maxDedupeIds: number;
-  /** Approximate bound of the stream's length (MAXLEN ~). @default 100000 */
+  /** Bound of the stream's length. @default 100000 */
   maxStreamEntries?: number;
-  /** Entries older than this are trimmed (MINID ~, Redis 6.2+). @default 300000 (five minutes) */
+  /** Entries older than this are trimmed. @default 300000 (five minutes) */
   streamRetentionMs?: number;
+  /**
+   * Handlers of an entry that a replica took and did not finish within this run again on
+   * another replica. @default 30000
+   */
+  handlerClaimTimeoutMs?: number;
+  /**
+   * Bound of the stream in bytes of event JSON (the oldest entries go first); a batch larger
+   * than this is refused. @default 67108864 (64 MiB)
+   */
+  maxStreamBytes?: number;
   /** A hand-over that takes longer fails (the webhook answers 503). @default 2000 */
   publishTimeoutMs?: number;
   /** How long start-up waits for Redis. @default 5000 */
@@ -30,70 +43,103 @@ export interface RedisEventBusOptions {
 
 export const DEFAULT_MAX_STREAM_ENTRIES = 100_000;
 export const DEFAULT_STREAM_RETENTION_MS = 300_000;
+const DEFAULT_HANDLER_CLAIM_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_STREAM_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 2_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/** Reconnect delays grow by 100 ms per attempt up to one second, and never stop. */
-const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
 
 /** Most events one script run takes: bounds the time Redis spends in one script. */
 const MAX_GROUP_EVENTS = 500;
 
-interface QueuedPublish {
-  events: readonly ReceivedEvent[];
-  resolve(fresh: boolean[]): void;
-  reject(error: unknown): void;
+/** An event with its JSON text for the stream. */
+interface EncodedEvent {
+  received: ReceivedEvent;
+  text: string;
 }
 
-interface Connections {
+/**
+ * The stream texts of one batch, made before it joins a group commit: an event that cannot be
+ * serialised fails its own batch alone, with an error that names it.
+ */
+function encodeEvents(events: readonly ReceivedEvent[]): EncodedEvent[] {
+  return events.map((received, index) => {
+    try {
+      return { received, text: eventTextOf(received) };
+    } catch (error) {
+      throw new CallAutomationEventError(
+        `Event ${index} of the batch (${received.event.kind} ${received.metadata.id}) cannot be serialised for the Redis stream: ${(error as Error).message}. Events handed to processEvents must be JSON values (no BigInt, no cycles); nothing of this batch was handed over.`,
+        index,
+      );
+    }
+  });
+}
+
+/** What the bus holds once connected. */
+interface Connected {
   publisher: RedisConnectionMonitor;
-  reader: RedisStreamReader;
   readerConnection: RedisConnectionMonitor;
+  reader: RedisStreamReader;
+  handlerConnection: RedisConnectionMonitor;
+  handlers: RedisHandlerConsumer;
 }
 
 /**
  * The bus of a cluster of replicas, on Redis:
- * - `publish` runs one Lua script per batch that drops ids seen anywhere in the cluster and
- *   appends the new events to a stream, atomically: a failed hand-over leaves no mark;
+ * - `publish` runs one Lua script per group of batches (group-commit.ts) that drops ids seen
+ *   anywhere in the cluster and appends the new events to a stream, atomically: a failed
+ *   hand-over leaves no mark (redis-publish.script.ts);
  * - every replica reads the stream from its last position on a connection of its own and
- *   hands each entry to its matching engine once, in stream order;
+ *   hands each entry to its matching engine once, in stream order (redis-stream-reader.ts);
  * - the replica that published an entry hands it on at once when its reader is right behind
- *   (saves a round trip), and its reader then skips it.
+ *   (self-claim: saves a round trip), and its reader then skips it;
+ * - the `@OnCallEvent` handlers of each entry run on one replica, which takes it from the
+ *   stream's consumer group (redis-handler-consumer.ts): at least once per cluster, normally
+ *   once, whichever replica accepted the webhook and whatever became of its answer.
  */
 export class RedisEventBus implements CallEventBus {
   private readonly logger = new Logger('CallAutomation');
-  private readonly url: string;
   private readonly streamKey: string;
   private readonly seenKey: string;
-  private connecting: Promise<Connections> | undefined;
+  private readonly group: string;
+  private readonly maxStreamBytes: number;
+  private connecting: Promise<Connected> | undefined;
   private sink: CallEventSink | undefined;
-  /** Events handed over before start(): their handlers run once the sink is known. */
-  private readonly earlyHandlerRuns: ReceivedEvent[] = [];
   private closed = false;
-  private readonly queued: QueuedPublish[] = [];
-  private flushing = false;
+  private readonly commits: GroupCommit<EncodedEvent>;
 
   constructor(
     private readonly options: RedisEventBusOptions,
     private readonly importer?: IoredisImporter,
   ) {
-    this.url = redactRedisUrl(options.url);
     this.streamKey = `${options.keyPrefix}events`;
     this.seenKey = `${options.keyPrefix}seen`;
-  }
-
-  /** Connects (start-up fails when Redis cannot be reached) and starts reading the stream. */
-  async start(sink: CallEventSink): Promise<void> {
-    const { reader } = await this.connect();
-    if (this.closed) return;
-    this.sink = sink;
-    for (const received of this.earlyHandlerRuns.splice(0)) sink.runHandlers(received);
-    reader.start();
+    this.group = `${options.keyPrefix}handlers`;
+    this.maxStreamBytes = options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
+    // A group is one stream entry: it stays within the byte bound too.
+    this.commits = new GroupCommit<EncodedEvent>(
+      MAX_GROUP_EVENTS,
+      this.maxStreamBytes,
+      (encoded) => encoded.text.length,
+      (events) => this.handOver(events),
+    );
   }
 
   /**
-   * Hands a batch over. Batches that arrive while a hand-over is running wait for it and then
-   * go together in one script run (group commit): no added latency when traffic is light, one
-   * Redis round trip for many webhook requests when it is heavy.
+   * Connects (start-up fails when Redis cannot be reached), starts reading the stream and
+   * taking entries for handlers (those handed over before start() included: they wait in
+   * the consumer group).
+   */
+  async start(sink: CallEventSink): Promise<void> {
+    const { reader, handlers } = await this.connect();
+    if (this.closed) return;
+    this.sink = sink;
+    reader.start();
+    handlers.start();
+  }
+
+  /**
+   * Hands a batch over. Batches that arrive while a hand-over is running go together in the
+   * next script run (group commit).
    */
   publish(events: readonly ReceivedEvent[]): Promise<boolean[]> {
     if (events.length === 0) return Promise.resolve([]);
@@ -104,112 +150,95 @@ export class RedisEventBus implements CallEventBus {
         ),
       );
     }
-    return new Promise((resolve, reject) => {
-      this.queued.push({ events, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
+    let encoded: EncodedEvent[];
     try {
-      while (this.queued.length > 0) {
-        const group: QueuedPublish[] = [];
-        let size = 0;
-        while (
-          this.queued.length > 0 &&
-          (group.length === 0 ||
-            size + (this.queued[0] as QueuedPublish).events.length <= MAX_GROUP_EVENTS)
-        ) {
-          const next = this.queued.shift() as QueuedPublish;
-          group.push(next);
-          size += next.events.length;
-        }
-        try {
-          const fresh = await this.handOver(group.flatMap((entry) => entry.events));
-          let offset = 0;
-          for (const entry of group) {
-            entry.resolve(fresh.slice(offset, offset + entry.events.length));
-            offset += entry.events.length;
-          }
-        } catch (error) {
-          for (const entry of group) entry.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
+      encoded = encodeEvents(events);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    let length = 0;
+    for (const { text } of encoded) length += text.length;
+    if (length > this.maxStreamBytes) {
+      return Promise.reject(
+        new CallAutomationEventError(
+          `A batch of ${events.length} event(s) (${length} characters of JSON, first ${events[0]?.event.kind} ${events[0]?.metadata.id}) is larger than redis.maxStreamBytes (${this.maxStreamBytes}): it was not handed over. Raise redis.maxStreamBytes, or send smaller batches.`,
+        ),
+      );
+    }
+    return this.commits.submit(encoded);
   }
 
   /** One script run for these events (see redis-publish.script.ts). */
-  private async handOver(events: readonly ReceivedEvent[]): Promise<boolean[]> {
-    let connections: Connections;
+  private async handOver(encoded: readonly EncodedEvent[]): Promise<boolean[]> {
+    let connected: Connected;
     try {
-      connections = await this.connect();
+      connected = await this.connect();
     } catch (error) {
       throw new EventBusUnavailableError((error as Error).message);
     }
-    const { publisher, reader } = connections;
+    const { publisher, reader } = connected;
     if (!publisher.isReady) {
       throw new EventBusUnavailableError(
         `Redis is unreachable (${publisher.describeProblem()}); nothing was handed over.`,
       );
-    }
-    const ids: string[] = [];
-    const payloads: string[] = [];
-    for (const received of events) {
-      ids.push(received.metadata.id);
-      payloads.push(cloudEventText(received));
     }
     let result: Awaited<ReturnType<typeof runPublishScript>>;
     try {
       result = await runPublishScript(publisher.client, {
         streamKey: this.streamKey,
         seenKey: this.seenKey,
+        sizesKey: `${this.options.keyPrefix}sizes`,
+        bytesKey: `${this.options.keyPrefix}bytes`,
+        maxStreamBytes: this.maxStreamBytes,
         dedupeTtlMs: this.options.dedupeTtlMs,
         maxDedupeIds: this.options.maxDedupeIds,
         maxStreamEntries: this.options.maxStreamEntries ?? DEFAULT_MAX_STREAM_ENTRIES,
         streamRetentionMs: this.options.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS,
-        ids,
-        payloads,
+        group: this.group,
+        ids: encoded.map(({ received }) => received.metadata.id),
+        payloads: encoded.map(({ text }) => text),
       });
     } catch (error) {
       throw new EventBusUnavailableError(
         `Redis did not take the events (${(error as Error).message}).`,
       );
     }
+    // Self-claim: everything before this entry was handed on, so this replica hands it on now.
     const sink = this.sink;
-    if (sink === undefined) {
-      for (let index = 0; index < events.length; index++) {
-        if (result.fresh[index]) this.earlyHandlerRuns.push(events[index] as ReceivedEvent);
-      }
-      return result.fresh;
-    }
-    if (result.entryId !== undefined && reader.claim(result.previousId, result.entryId)) {
-      for (let index = 0; index < events.length; index++) {
-        if (result.fresh[index]) this.handOn(sink, events[index] as ReceivedEvent);
+    if (
+      sink !== undefined &&
+      result.entryId !== undefined &&
+      reader.claim(result.previousId, result.entryId)
+    ) {
+      for (let index = 0; index < encoded.length; index++) {
+        if (result.fresh[index]) this.handOn(sink, (encoded[index] as EncodedEvent).received);
       }
     }
-    // Handlers run once per cluster: on the replica that handed the event over.
-    for (let index = 0; index < events.length; index++) {
-      if (result.fresh[index]) sink.runHandlers(events[index] as ReceivedEvent);
-    }
+    // The handlers run where the consumer group hands the entry: see redis-handler-consumer.ts.
     return result.fresh;
   }
 
-  /** Stops reading and closes both connections (pending hand-overs get their replies first). */
+  /**
+   * Stops reading, stops taking entries for handlers (those still running are not
+   * acknowledged: another replica takes them over) and closes the connections (pending
+   * hand-overs and acknowledgements get their replies first).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.sink = undefined;
-    const connections = await this.connecting?.catch(() => undefined);
-    if (connections === undefined) return;
-    const reading = connections.reader.stop();
-    connections.readerConnection.disconnect(); // cuts the pending XREAD short
-    await Promise.all([reading, connections.publisher.close()]);
+    const connected = await this.connecting?.catch(() => undefined);
+    if (connected === undefined) return;
+    const reading = connected.reader.stop();
+    const consuming = connected.handlers.stop();
+    // Cuts the pending blocking reads short.
+    connected.readerConnection.disconnect();
+    connected.handlerConnection.disconnect();
+    await Promise.all([reading, consuming]);
+    await connected.publisher.close();
   }
 
-  private connect(): Promise<Connections> {
+  private connect(): Promise<Connected> {
     this.connecting ??= this.open().catch((error: unknown) => {
       this.connecting = undefined; // a later call tries again
       throw error;
@@ -217,99 +246,90 @@ export class RedisEventBus implements CallEventBus {
     return this.connecting;
   }
 
-  private async open(): Promise<Connections> {
-    const Redis = await loadIoredis(this.importer);
-    const publisher = new RedisConnectionMonitor(
-      new Redis(this.options.url, {
-        ...this.connectionOptions('publish'),
-        // Fail at once while disconnected, and after publishTimeoutMs when Redis stalls: the
-        // webhook answers 503 and the sender retries; nothing waits in a queue.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
-      }),
-      `publishing to ${this.url}`,
+  private async open(): Promise<Connected> {
+    const { publisher, reader, handlers, startId } = await openRedisConnections(
+      {
+        url: this.options.url,
+        redactedUrl: redactRedisUrl(this.options.url),
+        keyPrefix: this.options.keyPrefix,
+        streamKey: this.streamKey,
+        publishTimeoutMs: this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      },
       this.logger,
-      'Webhooks answer 503 until it is back.',
+      this.importer,
     );
-    const readerConnection = new RedisConnectionMonitor(
-      new Redis(this.options.url, {
-        ...this.connectionOptions('read'),
-        // The blocking read waits through outages and is sent again after reconnecting.
-        maxRetriesPerRequest: null,
-      }),
-      `reading the event stream from ${this.url}`,
-      this.logger,
-      'Reading resumes from the last position.',
-    );
-    let startId: string;
-    try {
-      await Promise.all([publisher.client.connect(), readerConnection.client.connect()]);
-      startId = await this.streamTail(publisher);
-    } catch (error) {
-      publisher.disconnect();
-      readerConnection.disconnect();
-      const cause =
-        publisher.lastError?.message ??
-        readerConnection.lastError?.message ??
-        (error as Error).message;
-      throw new EventBusUnavailableError(
-        `CallAutomationModule: cannot connect to Redis at ${this.url} (${cause}). With the redis option set the module does not start without Redis: check redis.url and that Redis is running.`,
-      );
-    }
-    const reader = new RedisStreamReader(
-      readerConnection.client,
+    const streamReader = new RedisStreamReader(
+      reader.client,
       this.streamKey,
       startId,
       (entry) => this.handOnEntry(entry),
       (error) =>
         this.logger.error(`Could not read the event stream ${this.streamKey}: ${error.message}`),
     );
-    return { publisher, reader, readerConnection };
-  }
-
-  private connectionOptions(role: string): RedisOptions {
+    const consumer = new RedisHandlerConsumer(
+      handlers.client,
+      publisher.client,
+      {
+        streamKey: this.streamKey,
+        group: this.group,
+        consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        claimTimeoutMs: this.options.handlerClaimTimeoutMs ?? DEFAULT_HANDLER_CLAIM_TIMEOUT_MS,
+      },
+      (entry) => this.runHandlersOf(entry),
+      this.logger,
+    );
+    try {
+      await consumer.ensureGroup();
+    } catch (error) {
+      for (const connection of [publisher, reader, handlers]) connection.disconnect();
+      throw new EventBusUnavailableError(
+        `CallAutomationModule: cannot create the consumer group ${this.group} of ${this.streamKey} (${(error as Error).message}). Check that Redis is 6.2 or later and that ${this.streamKey} is a stream.`,
+      );
+    }
     return {
-      lazyConnect: true,
-      // RESP2: the same reply shapes with ioredis 5 and 6.
-      protocol: 2,
-      connectTimeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      retryStrategy,
-      connectionName: `nestjs-call-automation:${role}:${this.options.keyPrefix}`.replace(
-        /[^\x21-\x7e]/g,
-        '_',
-      ),
+      publisher,
+      readerConnection: reader,
+      reader: streamReader,
+      handlerConnection: handlers,
+      handlers: consumer,
     };
   }
 
-  /** Id of the stream's newest entry: this replica reads what comes after it. */
-  private async streamTail(publisher: RedisConnectionMonitor): Promise<string> {
-    const last = (await publisher.client.call('XREVRANGE', this.streamKey, '+', '-', 'COUNT', 1)) as
-      | [string, string[]][]
-      | null;
-    return last?.[0]?.[0] ?? STREAM_START_ID;
+  /**
+   * Runs the handlers of an entry the consumer group gave this replica; resolves when they
+   * have settled: true to acknowledge it, false when closing (another replica runs them).
+   */
+  private async runHandlersOf(entry: StreamEntry): Promise<boolean> {
+    const sink = this.sink;
+    if (sink === undefined) return false;
+    let events: ReceivedEvent[];
+    try {
+      events = decodeStreamPayload(entry.payload);
+    } catch (error) {
+      this.logger.error(
+        `Skipped stream entry ${entry.id} of ${this.streamKey} (its handlers cannot run): ${(error as Error).message}`,
+      );
+      return true;
+    }
+    await Promise.all(events.map((received) => sink.runHandlers(received)));
+    return true;
   }
 
   /** An entry of the stream, added by any replica: re-parsed and handed on. */
   private handOnEntry(entry: StreamEntry): void {
     const sink = this.sink;
     if (sink === undefined) return;
-    let cloudEvents: CloudEvent[];
+    let events: ReceivedEvent[];
     try {
-      cloudEvents = JSON.parse(entry.payload) as CloudEvent[];
+      events = decodeStreamPayload(entry.payload);
     } catch (error) {
       this.logger.error(
         `Skipped stream entry ${entry.id} of ${this.streamKey}: ${(error as Error).message}`,
       );
       return;
     }
-    // An entry of one event is that event's text, for the backlog (see ReceivedEvent.source).
-    const source = cloudEvents.length === 1 ? entry.payload : undefined;
-    for (const cloudEvent of cloudEvents) {
-      // Parsed from the stream just now: the event may be its own data (no copy).
-      const { event } = toCallEvent(cloudEvent, true);
-      this.handOn(sink, { event, metadata: metadataOf(cloudEvent), cloudEvent, source });
-    }
+    for (const received of events) this.handOn(sink, received);
   }
 
   private handOn(sink: CallEventSink, received: ReceivedEvent): void {
@@ -322,15 +342,4 @@ export class RedisEventBus implements CallEventBus {
       );
     }
   }
-}
-
-/**
- * The JSON text of one CloudEvent for the stream: the text it arrived in when there is one
- * (a CloudEvent, or a batch of exactly this one event, whose brackets come off), else the
- * CloudEvent serialised.
- */
-function cloudEventText(received: ReceivedEvent): string {
-  const source = received.source?.trim();
-  if (source === undefined) return JSON.stringify(received.cloudEvent);
-  return source.startsWith('[') ? source.slice(1, -1) : source;
 }

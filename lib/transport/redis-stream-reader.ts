@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LoopStop } from './loop-stop';
 import { compareStreamIds } from './stream-id';
 
 /** Most stream entries read per round trip. */
@@ -23,8 +24,7 @@ export interface StreamEntry {
 export class RedisStreamReader {
   private lastId: string;
   private running: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly halt = new LoopStop();
 
   constructor(
     private readonly client: Redis,
@@ -42,7 +42,7 @@ export class RedisStreamReader {
   }
 
   get isRunning(): boolean {
-    return this.running !== undefined && !this.stopping;
+    return this.running !== undefined && !this.halt.isStopped;
   }
 
   start(): void {
@@ -60,34 +60,35 @@ export class RedisStreamReader {
     return true;
   }
 
-  /** Ends the loop; it returns once the connection is closed (which cuts a pending XREAD short). */
+  /** Ends the loop, cutting a pending XREAD short. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
+    this.halt.stop();
     await this.running;
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.halt.isStopped) {
       let reply: unknown;
       try {
-        reply = await this.client.call(
-          'XREAD',
-          'COUNT',
-          READ_COUNT,
-          'BLOCK',
-          BLOCK_MS,
-          'STREAMS',
-          this.streamKey,
-          this.lastId,
+        reply = await this.halt.until(
+          this.client.call(
+            'XREAD',
+            'COUNT',
+            READ_COUNT,
+            'BLOCK',
+            BLOCK_MS,
+            'STREAMS',
+            this.streamKey,
+            this.lastId,
+          ),
         );
       } catch (error) {
-        if (this.stopping) return;
+        if (this.halt.isStopped) return;
         this.onError(error as Error);
-        await this.sleep(ERROR_PAUSE_MS);
+        await this.halt.pause(ERROR_PAUSE_MS);
         continue;
       }
-      if (reply !== null && !this.stopping) this.handOn(reply);
+      if (reply !== null && !this.halt.isStopped) this.handOn(reply);
     }
   }
 
@@ -100,25 +101,13 @@ export class RedisStreamReader {
       this.lastId = id;
       const payload = fieldOf(fields, 'e');
       if (payload !== undefined) this.onEntry({ id, payload });
-      if (this.stopping) return;
+      if (this.halt.isStopped) return;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.wakeUp = wake;
-    });
   }
 }
 
-function fieldOf(fields: readonly string[], name: string): string | undefined {
+/** The value of a field of a stream entry (`[field, value, ...]`). */
+export function fieldOf(fields: readonly string[], name: string): string | undefined {
   for (let index = 0; index + 1 < fields.length; index += 2) {
     if (fields[index] === name) return fields[index + 1];
   }

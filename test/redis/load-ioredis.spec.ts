@@ -21,7 +21,7 @@ describe('ioredis as an optional peer', () => {
       { url: 'redis://127.0.0.1:1', keyPrefix: 'x:', dedupeTtlMs: 1_000, maxDedupeIds: 10 },
       missing,
     );
-    await expect(bus.start({ deliver() {}, runHandlers() {} })).rejects.toThrow(
+    await expect(bus.start({ deliver() {}, runHandlers: async () => {} })).rejects.toThrow(
       /the redis option needs the ioredis package .*Cannot find package 'ioredis'.*npm install ioredis/,
     );
     await bus.close();

@@ -1,5 +1,11 @@
 import 'reflect-metadata';
-import type { ProcessSummary } from 'nestjs-call-automation';
+import { Injectable } from '@nestjs/common';
+import {
+  type CallEvent,
+  type CallEventMetadata,
+  OnCallEvent,
+  type ProcessSummary,
+} from 'nestjs-call-automation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
 import { cloudEvent } from '../support/events';
@@ -18,6 +24,30 @@ async function postUntilAccepted(
     expect(response.status).toBe(503);
     counter.unavailable++;
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Every `@OnCallEvent('*')` run of the replicas of this file: the CloudEvent ids. */
+const handled: string[] = [];
+const handledIds = (): string[] => handled;
+
+@Injectable()
+class HandlerRecorder {
+  @OnCallEvent('*')
+  record(_event: CallEvent, metadata: CallEventMetadata): void {
+    handled.push(metadata.id);
+  }
+}
+
+/** Ids whose handler started on a replica that never finishes it. */
+const stuck: string[] = [];
+
+@Injectable()
+class StuckHandler {
+  @OnCallEvent('*')
+  hang(_event: CallEvent, metadata: CallEventMetadata): Promise<void> {
+    stuck.push(metadata.id);
+    return new Promise(() => {});
   }
 }
 
@@ -60,17 +90,56 @@ describe('Scale-out when Redis fails', () => {
     }
   });
 
-  it('answers 503 instead of hanging when Redis stops answering', async () => {
-    const app = await startApp({ options: { redis: options() } });
+  it('runs the handlers of an event whose hand-over timed out in a stall, once, when Redis resumes', async () => {
+    const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
     try {
+      // A first hand-over loads the script into Redis (a stalled EVALSHA of an unknown script
+      // would fail with NOSCRIPT on resume, and nothing would run).
+      const warmUp = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      expect((await app.post('api/callbacks', [warmUp])).status).toBe(200);
       redis.pause();
-      const response = await app.post('api/callbacks', [cloudEvent('PlayCompleted')]);
+      const stalled = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      const response = await app.post('api/callbacks', [stalled]);
       expect(response.status).toBe(503);
-      expect(JSON.stringify(await response.json())).toMatch(/could not be handed over/);
       expect(app.logger.messages('error').join('\n')).toMatch(/did not take the events/);
+      // The script was still queued on the socket: Redis runs it when it resumes.
+      redis.resume();
+      const summary = await postUntilAccepted(app, [stalled], { unavailable: 0 });
+      expect(summary).toEqual({ received: 1, dispatched: 0, duplicates: 1 });
+      // The redelivery is a duplicate, yet the handlers ran: they come from the stream.
+      await waitFor(() => handledIds().includes(stalled.id), 'the handler of the stalled event');
+      // Once: an event posted after it is handled, and the stalled one still ran only once.
+      const later = cloudEvent('PlayCompleted', { callConnectionId: 'call-stall' });
+      await postUntilAccepted(app, [later], { unavailable: 0 });
+      await waitFor(() => handledIds().includes(later.id), 'the handler of a later event');
+      await app.processor.whenIdle();
+      expect(handledIds().filter((id) => id === stalled.id)).toHaveLength(1);
     } finally {
       redis.resume();
       await app.close();
+    }
+  });
+
+  it('runs the handlers of a replica that died mid-handler on another, after redis.handlerClaimTimeoutMs', async () => {
+    const redisOptions = { ...options(), handlerClaimTimeoutMs: 500 };
+    // A's handler never ends (as if its process froze or was killed while it ran).
+    const a = await startApp({
+      options: { redis: redisOptions, shutdownGraceMs: 100 },
+      providers: [StuckHandler],
+    });
+    const event = cloudEvent('CallConnected', { callConnectionId: 'call-died' });
+    try {
+      expect((await a.post('api/callbacks', [event])).status).toBe(200);
+      await waitFor(() => stuck.includes(event.id), 'A to start the handler');
+    } finally {
+      await a.close(); // gives up on the handler after shutdownGraceMs: nothing acknowledged
+    }
+    const b = await startApp({ options: { redis: redisOptions }, providers: [HandlerRecorder] });
+    try {
+      await waitFor(() => handledIds().includes(event.id), 'B to take the handler run over');
+      expect(handledIds().filter((id) => id === event.id)).toHaveLength(1);
+    } finally {
+      await b.close();
     }
   });
 
@@ -93,8 +162,8 @@ describe('Scale-out when Redis fails', () => {
     }
   });
 
-  it('keeps every waiter through a Redis restart mid-traffic', async () => {
-    const [a, b] = (await startCluster(2, options())) as [TestApp, TestApp];
+  it('keeps every waiter, and runs the handlers of what it accepted after, through a Redis restart mid-traffic', async () => {
+    const [a, b] = (await startCluster(2, options(), [HandlerRecorder])) as [TestApp, TestApp];
     try {
       const events = Array.from({ length: 20 }, (_, index) =>
         cloudEvent('PlayCompleted', {
@@ -122,6 +191,12 @@ describe('Scale-out when Redis fails', () => {
       for (const event of events.slice(8)) await postUntilAccepted(b, [event], counter);
       await restarted;
       const results = await Promise.all(waiters);
+      // The restart emptied Redis, consumer group included: it is made again, and the
+      // handlers of every event accepted after the restart run.
+      await waitFor(
+        () => events.slice(8).every((event) => handledIds().includes(event.id)),
+        'the handlers of the events accepted after the restart',
+      );
       expect(results.map((event) => event.operationContext)).toEqual(
         events.map((event) => event.data.operationContext),
       );
@@ -151,6 +226,34 @@ describe('Scale-out when Redis fails', () => {
     );
   });
 
+  it('closes promptly when called right after Redis was killed, restarted or not', async () => {
+    /** A liveness bound, not a benchmark: a hang (seen at over 30 s) exceeds it by far. */
+    const closesWithin10s = async (app: TestApp): Promise<'closed' | 'hung'> => {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 10_000);
+      });
+      const outcome = await Promise.race([app.close().then(() => 'closed' as const), bound]);
+      clearTimeout(timer);
+      return outcome;
+    };
+    for (const pauseMs of [0, 50, 300]) {
+      const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
+      await redis.stop();
+      await redis.start();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      expect(await closesWithin10s(app), `close ${pauseMs} ms after the restart`).toBe('closed');
+    }
+    const app = await startApp({ options: { redis: options() }, providers: [HandlerRecorder] });
+    await redis.stop();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // reconnecting by now
+      expect(await closesWithin10s(app), 'close while Redis is down').toBe('closed');
+    } finally {
+      await redis.start();
+    }
+  });
+
   it('closes its Redis connections on shutdown', async () => {
     const redisOptions = options();
     const apps = await startCluster(2, redisOptions);
@@ -159,7 +262,8 @@ describe('Scale-out when Redis fails', () => {
         .split('\n')
         .filter((line) => line.includes(`name=nestjs-call-automation:`))
         .filter((line) => line.includes(redisOptions.keyPrefix));
-    expect(await ours()).toHaveLength(4); // a publishing and a reading connection per replica
+    // Per replica: publishing, reading the stream, reading the handlers' consumer group.
+    expect(await ours()).toHaveLength(6);
     await closeAll(apps);
     await waitFor(async () => (await ours()).length === 0, 'the connections to close');
   });

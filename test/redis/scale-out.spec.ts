@@ -106,8 +106,10 @@ describe('Scale-out over Redis', () => {
           'the event on every replica',
         );
       }
+      // ...but the handler ran once in the cluster (on the replica that took it from the
+      // consumer group).
+      await waitFor(() => handled.some((entry) => entry.id === event.id), 'the handler');
       await Promise.all(apps.map((app) => app.processor.whenIdle()));
-      // ...but the handler ran once in the cluster.
       expect(handled.filter((entry) => entry.id === event.id)).toHaveLength(1);
       // A redelivery later, to another replica, is dropped as well.
       const again = await apps[1]?.post('api/callbacks', [event]);

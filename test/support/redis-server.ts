@@ -67,7 +67,11 @@ function wrap(url: string, server: LocalRedisServer | undefined): RedisUnderTest
     resume: () => owned().resume(),
     async close() {
       if (server === undefined && prefixes.length > 0) {
-        await admin.del(...prefixes.flatMap((prefix) => [`${prefix}events`, `${prefix}seen`]));
+        await admin.del(
+          ...prefixes.flatMap((prefix) =>
+            [`events`, `seen`, `sizes`, `bytes`].map((key) => `${prefix}${key}`),
+          ),
+        );
       }
       admin.disconnect();
       await server?.stop();

@@ -33,7 +33,12 @@ describe('resolveOptions', () => {
       jwksUri: 'https://acscallautomation.communication.azure.com/calling/keys',
       clockToleranceSec: 60,
     });
-    expect(resolved.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'acs:' });
+    expect(resolved.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'acs:',
+      handlerClaimTimeoutMs: 30_000,
+      maxStreamBytes: 64 * 1024 * 1024,
+    });
   });
 
   it('normalizes route paths', () => {
@@ -53,6 +58,15 @@ describe('resolveOptions', () => {
     [{ auth: { audience: 'a', clockToleranceSec: 300 } }, /at most 60/],
     [{ auth: { audience: 'a', jwks: 'x' } }, /unknown option 'auth.jwks'/],
     [{ redis: { url: 'localhost:6379' } }, /redis.url must be a redis:\/\//],
+    [
+      { redis: { url: 'redis://r', handlerClaimTimeoutMs: 10 } },
+      /redis.handlerClaimTimeoutMs must be at least 100/,
+    ],
+    [
+      { redis: { url: 'redis://r', handlerClaimTimeoutMs: '5s' } },
+      /redis.handlerClaimTimeoutMs must be a whole number/,
+    ],
+    [{ redis: { url: 'redis://r', maxStreamBytes: 100 } }, /redis.maxStreamBytes must be at least/],
     [{ webhookpath: 'x' }, /unknown option 'webhookpath'/],
     [{ isGlobal: 'yes' }, /isGlobal must be true or false/],
   ])('refuses %j at start-up, naming the option', (options, message) => {

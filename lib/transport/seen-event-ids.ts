@@ -1,11 +1,15 @@
+import { randomFillSync } from 'node:crypto';
+
 /**
  * CloudEvent ids seen within `ttlMs`, to drop redeliveries, in memory that is fixed at start-up
  * and independent of traffic: at most `capacity` ids are remembered (past that the oldest is
  * forgotten first), each as a 64-bit fingerprint in typed arrays. No string is kept, no object
  * is allocated per event, and no timer runs: expiry happens, oldest first, on each `add`.
  *
- * Two different ids share a fingerprint with a probability of about capacity / 2^64 per lookup
- * (5e-15 at 100 000 ids): the price of not keeping the strings.
+ * Fingerprints are keyed (HalfSipHash-2-4, 64-bit output, with a random key per instance), so
+ * a sender cannot construct two ids that share one and have the second dropped as a
+ * duplicate. Two different ids share a fingerprint by chance with a probability of about
+ * capacity / 2^64 per lookup (5e-15 at 100 000 ids): the price of not keeping the strings.
  */
 export class SeenEventIds {
   /** Open-addressing table of fingerprints (hi, lo); `state` 0 = empty, 1 = used, 2 = deleted. */
@@ -22,11 +26,16 @@ export class SeenEventIds {
   private deleted = 0;
   /** Ids forgotten for room before their time. */
   evicted = 0;
+  /** This instance's random 64-bit hash key, as two 32-bit words. */
+  private readonly key0: number;
+  private readonly key1: number;
 
   constructor(
     readonly ttlMs: number,
     readonly capacity: number,
     private readonly now: () => number = Date.now,
+    /** The hash key (two 32-bit words): random unless a test needs a known one. */
+    key: readonly [number, number] = randomKey(),
   ) {
     const slots = capacity > 0 ? 2 ** Math.ceil(Math.log2(capacity * 2 + 1)) : 0;
     this.mask = slots - 1;
@@ -36,6 +45,7 @@ export class SeenEventIds {
     this.ringHi = new Int32Array(Math.max(capacity, 0));
     this.ringLo = new Int32Array(Math.max(capacity, 0));
     this.ringExpiry = new Float64Array(Math.max(capacity, 0));
+    [this.key0, this.key1] = key;
   }
 
   get size(): number {
@@ -51,7 +61,7 @@ export class SeenEventIds {
     if (!this.enabled) return true;
     const now = this.now();
     this.expire(now);
-    fingerprint(id);
+    fingerprint(id, this.key0, this.key1);
     const hi = fingerprintHi;
     const lo = fingerprintLo;
     if (this.find(hi, lo) !== -1) return false;
@@ -71,8 +81,14 @@ export class SeenEventIds {
   has(id: string): boolean {
     if (!this.enabled) return false;
     this.expire(this.now());
-    fingerprint(id);
+    fingerprint(id, this.key0, this.key1);
     return this.find(fingerprintHi, fingerprintLo) !== -1;
+  }
+
+  /** The id's fingerprint under this instance's key, as 16 hex digits (for tests). */
+  fingerprintOf(id: string): string {
+    fingerprint(id, this.key0, this.key1);
+    return hex(fingerprintHi) + hex(fingerprintLo);
   }
 
   clear(): void {
@@ -131,21 +147,74 @@ let fingerprintHi = 0;
 let fingerprintLo = 0;
 
 /**
- * A 64-bit fingerprint of the id (cyrb53's two 32-bit lanes, both kept), written to
- * `fingerprintHi`/`fingerprintLo` so that the hot path allocates nothing.
+ * HalfSipHash-2-4 with a 64-bit output (Aumasson and Bernstein) of the id's UTF-16 code units
+ * read as little-endian bytes, two units per 32-bit word, under the key (key0, key1). Written
+ * to `fingerprintHi`/`fingerprintLo` so that the hot path allocates nothing. Measured with
+ * UUID ids on a 2-core machine under load: `has()` 0.21–0.90 µs per id, against 0.19–0.56 µs
+ * with the unkeyed hash it replaced; node:crypto's md5 of key + id alone took 5–10 µs.
  */
-function fingerprint(text: string): void {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
+function fingerprint(text: string, key0: number, key1: number): void {
+  const v = state;
+  v[0] = key0;
+  v[1] = key1 ^ 0xee;
+  v[2] = 0x6c796765 ^ key0;
+  v[3] = 0x74656462 ^ key1;
+  const length = text.length;
+  const whole = length & ~1;
+  for (let index = 0; index < whole; index += 2) {
+    compress(v, text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16));
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  fingerprintHi = h2;
-  fingerprintLo = h1;
+  // Last block: the length in bytes (mod 256) in the top byte, an odd last unit below.
+  compress(v, ((length * 2) << 24) | (whole < length ? text.charCodeAt(whole) : 0));
+  v[2] ^= 0xee;
+  for (let round = 0; round < 4; round++) sipRound(v);
+  fingerprintLo = v[1] ^ v[3];
+  v[1] ^= 0xdd;
+  for (let round = 0; round < 4; round++) sipRound(v);
+  fingerprintHi = v[1] ^ v[3];
+}
+
+/** HalfSipHash's state v0..v3, reused by every call (no allocation). */
+const state = new Int32Array(4);
+
+/** One message word: two SipRounds (the "2" of 2-4). */
+function compress(v: Int32Array, word: number): void {
+  v[3] ^= word;
+  sipRound(v);
+  sipRound(v);
+  v[0] ^= word;
+}
+
+function sipRound(v: Int32Array): void {
+  let v0 = v[0] as number;
+  let v1 = v[1] as number;
+  let v2 = v[2] as number;
+  let v3 = v[3] as number;
+  v0 = (v0 + v1) | 0;
+  v1 = (v1 << 5) | (v1 >>> 27);
+  v1 ^= v0;
+  v0 = (v0 << 16) | (v0 >>> 16);
+  v2 = (v2 + v3) | 0;
+  v3 = (v3 << 8) | (v3 >>> 24);
+  v3 ^= v2;
+  v0 = (v0 + v3) | 0;
+  v3 = (v3 << 7) | (v3 >>> 25);
+  v3 ^= v0;
+  v2 = (v2 + v1) | 0;
+  v1 = (v1 << 13) | (v1 >>> 19);
+  v1 ^= v2;
+  v2 = (v2 << 16) | (v2 >>> 16);
+  v[0] = v0;
+  v[1] = v1;
+  v[2] = v2;
+  v[3] = v3;
+}
+
+function randomKey(): [number, number] {
+  const words = randomFillSync(new Int32Array(2));
+  return [words[0] as number, words[1] as number];
+}
+
+function hex(word: number): string {
+  return (word >>> 0).toString(16).padStart(8, '0');
 }
