@@ -182,7 +182,9 @@ export class EventProcessorService
   /**
    * Resolves once every handler of the events processed so far has finished: `@OnCallEvent`
    * handlers run just after `processEvents` resolves (and after the webhook answers), so
-   * tests await this before they look at what handlers did.
+   * tests await this before they look at what handlers did. With `redis`, handlers start one
+   * Redis round trip later, on whichever replica the consumer group gives the event to: this
+   * covers only the handlers already started on this replica.
    */
   whenIdle(): Promise<void> {
     return this.runner.whenIdle();
