@@ -14,8 +14,14 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
+import { CallDisconnectedError } from '../errors/call-disconnected.error';
+import { CallOperationFailedError } from '../errors/call-operation-failed.error';
+import type { IncomingCall } from '../events/incoming-call.event';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService } from '../processor/event-processor.service';
+import type { WaitOptions } from '../processor/waiter';
+import { CallSession } from '../session/call-session';
+import { identifierOfWire } from '../session/wire-identifier';
 import { AwaitableCallConnection } from './awaitable-call-connection';
 import type { AwaitableCallMedia } from './awaitable-call-media';
 import type { Awaitable } from './awaitable-operation';
@@ -43,7 +49,7 @@ export class CallAutomationService {
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
-    processor: EventProcessorService,
+    private readonly processor: EventProcessorService,
   ) {
     this.runner = new OperationRunner(processor, new CallbackDefaults(options.callbackUri));
   }
@@ -104,6 +110,67 @@ export class CallAutomationService {
     return this.client.rejectCall(incomingCallContext, options);
   }
 
+  /**
+   * Answers an incoming call and waits for CallConnected: the call as a session, whose
+   * `prompt` listens to the caller. Rejects with CallOperationFailedError (AnswerFailed),
+   * CallAutomationTimeoutError (`options.timeoutMs`) or the abort reason of `options.signal`.
+   */
+  async answer(
+    incoming: IncomingCall,
+    options: WithCallbackUrl<AnswerCallOptions> & WaitOptions = {},
+  ): Promise<CallSession> {
+    const { timeoutMs, signal, ...answerOptions } = options;
+    const request = await this.answerCall(incoming.incomingCallContext, answerOptions);
+    const callConnectionId = request.callConnectionProperties?.callConnectionId ?? '';
+    return this.connectedSession('answer', callConnectionId, request, { timeoutMs, signal }, () =>
+      identifierOfWire(incoming.from),
+    );
+  }
+
+  /**
+   * Calls `target` and waits until it answers (CallConnected): the call as a session, whose
+   * `prompt` listens to the callee. Rejects with CallOperationFailedError (CreateCallFailed:
+   * declined, busy, no answer...), CallAutomationTimeoutError when nobody answers within
+   * `options.timeoutMs`, or the abort reason of `options.signal`.
+   */
+  async dial(
+    target: CallInvite | CallInvite['targetParticipant'],
+    options: WithCallbackUrl<CreateCallOptions> & WaitOptions = {},
+  ): Promise<CallSession> {
+    const { timeoutMs, signal, ...createOptions } = options;
+    const invite: CallInvite =
+      'targetParticipant' in target ? target : { targetParticipant: target };
+    const request = await this.createCall(invite, createOptions);
+    const callConnectionId = request.callConnectionProperties?.callConnectionId ?? '';
+    return this.connectedSession(
+      'dial',
+      callConnectionId,
+      request,
+      { timeoutMs, signal },
+      () => invite.targetParticipant,
+    );
+  }
+
+  /**
+   * A session for a call set up elsewhere. `participant`: whose input `prompt` collects by
+   * default (else each prompt names it).
+   */
+  session(
+    callConnectionId: string,
+    options: { participant?: CommunicationIdentifier; serverCallId?: string } = {},
+  ): CallSession {
+    if (typeof callConnectionId !== 'string' || callConnectionId === '') {
+      throw new TypeError('session: callConnectionId must be a non-empty string.');
+    }
+    return new CallSession({
+      callConnectionId,
+      processor: this.processor,
+      connection: this.getCallConnection(callConnectionId),
+      client: () => this.client,
+      ...options,
+    });
+  }
+
   getCallConnection(callConnectionId: string): AwaitableCallConnection {
     return new AwaitableCallConnection(
       this.client.getCallConnection(callConnectionId),
@@ -136,6 +203,40 @@ export class CallAutomationService {
       send: (operationContext) =>
         send(this.runner.defaults.callUrl(name, callbackUrl), { ...(rest as O), operationContext }),
       callOf: callIdOf,
+    });
+  }
+
+  private async connectedSession(
+    operation: 'answer' | 'dial',
+    callConnectionId: string,
+    request: Awaitable<'answerCall' | 'createCall', CreateCallResult>,
+    wait: WaitOptions,
+    participant: () => CommunicationIdentifier,
+  ): Promise<CallSession> {
+    const outcome = await request.waitForEventProcessor({
+      ...(wait.timeoutMs !== undefined ? { timeoutMs: wait.timeoutMs } : {}),
+      ...(wait.signal !== undefined ? { signal: wait.signal } : {}),
+    });
+    const connected = outcome.successResult;
+    if (!outcome.isSuccess || connected === undefined) {
+      const failure = outcome.failureResult;
+      if (failure?.kind === 'CallDisconnected') {
+        throw new CallDisconnectedError(
+          failure.callConnectionId,
+          failure,
+          `${operation} (CallConnected)`,
+        );
+      }
+      throw new CallOperationFailedError(
+        operation,
+        failure?.callConnectionId ?? callConnectionId,
+        // Without an event the failure is the request's own error, thrown above.
+        failure as NonNullable<typeof failure>,
+      );
+    }
+    return this.session(connected.callConnectionId, {
+      participant: participant(),
+      serverCallId: connected.serverCallId,
     });
   }
 
