@@ -97,7 +97,12 @@ describe('PromptMachine', () => {
 
   it('gives validate the matched answer and accepts what it accepts', () => {
     const seen: unknown[] = [];
-    const m = machine({ validate: (answer) => (seen.push(answer), true) });
+    const m = machine({
+      validate: (answer) => {
+        seen.push(answer);
+        return true;
+      },
+    });
     m.start();
     expect(m.next(pressed)).toMatchObject({ type: 'answer' });
     expect(seen).toEqual([{ status: 'matched', kind: 'dtmf', tones: ['one'], attempts: 1 }]);
