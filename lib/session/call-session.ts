@@ -90,7 +90,7 @@ export class CallSession {
   private readonly participant: CommunicationIdentifier | undefined;
   private readonly serverCallId: string | undefined;
   /** Media operations (plays, recognizes) of this session still under way. */
-  private readonly pendingMedia = new Set<OperationHandle<unknown>>();
+  private readonly pendingMedia = new Map<OperationHandle<unknown>, () => Promise<unknown>>();
   private recordingId: string | undefined;
 
   constructor(init: CallSessionInit) {
@@ -133,9 +133,12 @@ export class CallSession {
         signal: AbortSignal.any([signal, startedEnd.signal]),
       },
     ) as Promise<PlayStarted>;
-    const outcome = this.run('play', options, () =>
-      this.media.playToAll(toList(prompts), { ...sdkOptions, operationContext }),
-    );
+    let sent: Promise<unknown> = Promise.resolve();
+    const outcome = this.run('play', options, () => {
+      const request = this.media.playToAll(toList(prompts), { ...sdkOptions, operationContext });
+      sent = request;
+      return request;
+    });
     // Once the play has ended, PlayStarted is not coming any more: that wait ends too.
     outcome.then(
       () =>
@@ -144,8 +147,8 @@ export class CallSession {
         ),
       (error: unknown) => startedEnd.abort(error),
     );
-    const handle = new PlaybackHandle(outcome, started, () => this.cancelAll());
-    this.trackMedia(handle);
+    const handle = new PlaybackHandle(outcome, started, () => this.cancelAfter(sent));
+    this.trackMedia(handle, () => sent);
     return handle;
   }
 
@@ -253,8 +256,10 @@ export class CallSession {
    */
   async cancelMediaOperations(): Promise<void> {
     const pending = [...this.pendingMedia];
+    // A request still on its way would miss the cancel: let them all reach the service first.
+    await Promise.all(pending.map(([, sent]) => sent().catch(() => undefined)));
     await this.cancelAll();
-    await Promise.all(pending.map((handle) => handle.settled()));
+    await Promise.all(pending.map(([handle]) => handle.settled()));
   }
 
   /**
@@ -264,17 +269,17 @@ export class CallSession {
    * RecognizeCanceled).
    */
   prompt(options: PromptOptions): StoppableOperationHandle<PromptAnswer> {
-    let stopped = false;
-    const outcome = this.guard(() => this.runPrompt(options, () => stopped));
+    const control: PromptControl = { stopped: false, sent: Promise.resolve() };
+    const outcome = this.guard(() => this.runPrompt(options, control));
     const handle = new StoppableOperationHandle(outcome, () => {
-      stopped = true;
-      return this.cancelAll();
+      control.stopped = true;
+      return this.cancelAfter(control.sent);
     });
-    this.trackMedia(handle);
+    this.trackMedia(handle, () => control.sent);
     return handle;
   }
 
-  private async runPrompt(options: PromptOptions, isStopped: () => boolean): Promise<PromptAnswer> {
+  private async runPrompt(options: PromptOptions, control: PromptControl): Promise<PromptAnswer> {
     const participant = options.participant ?? this.participant;
     if (participant === undefined) {
       throw new TypeError(
@@ -293,11 +298,9 @@ export class CallSession {
     let step = machine.start();
     while (step.type === 'recognize') {
       const request = recognizeRequestOf(options, step.prompts);
-      const result = await this.outcomeOf(
-        'prompt',
-        options,
-        this.media.startRecognizing(participant, request),
-      );
+      const sent = this.media.startRecognizing(participant, request);
+      control.sent = sent;
+      const result = await this.outcomeOf('prompt', options, sent);
       const event = (result.successResult ?? result.failureResult) as AnyCallEvent | undefined;
       const next = machine.next(
         event?.kind === 'RecognizeCompleted' || event?.kind === 'RecognizeFailed'
@@ -305,7 +308,7 @@ export class CallSession {
           : { type: 'failed' },
       );
       // A failure no re-prompt fixes, or RecognizeCanceled (stop(), cancelMediaOperations).
-      if (next.type === 'fail' || (next.type === 'recognize' && isStopped())) {
+      if (next.type === 'fail' || (next.type === 'recognize' && control.stopped)) {
         throw this.failureOf('prompt', event);
       }
       step = next;
@@ -434,15 +437,27 @@ export class CallSession {
     return options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
   }
 
-  private trackMedia(handle: OperationHandle<unknown>): void {
-    this.pendingMedia.add(handle);
+  private trackMedia(handle: OperationHandle<unknown>, sent: () => Promise<unknown>): void {
+    this.pendingMedia.set(handle, sent);
     void handle.settled().then(() => this.pendingMedia.delete(handle));
+  }
+
+  /** Cancels once the request has reached the service (a cancel before it would miss it). */
+  private async cancelAfter(sent: Promise<unknown>): Promise<void> {
+    await sent.catch(() => undefined);
+    await this.cancelAll();
   }
 
   private async cancelAll(): Promise<void> {
     if (this.signal.aborted) return;
     await this.media.cancelAllOperations();
   }
+}
+
+/** How `stop()` reaches a prompt under way: the request of its current attempt. */
+interface PromptControl {
+  stopped: boolean;
+  sent: Promise<unknown>;
 }
 
 function toList(prompts: PlaySource | PlaySource[] | undefined): PlaySource[] {

@@ -2,7 +2,7 @@ import type { RecognizeCompleted, RecognizeFailed } from '@azure/communication-c
 import { describe, expect, it } from 'vitest';
 import { PromptMachine, type PromptMachineConfig } from '../../lib/session/prompt-machine';
 import type { PlaySource } from '../../lib/session/prompt-options';
-import { readRecognizeOutcome } from '../../lib/session/recognize-outcome';
+import { type RecognizeOutcome, readRecognizeOutcome } from '../../lib/session/recognize-outcome';
 
 const say = (text: string): PlaySource => ({ kind: 'textSource', text });
 const MENU = say('menu');
@@ -19,7 +19,7 @@ function machine(config: Partial<PromptMachineConfig> = {}): PromptMachine {
   });
 }
 
-const pressed = { type: 'matched', input: { kind: 'dtmf', tones: ['one'] } } as const;
+const pressed: RecognizeOutcome = { type: 'matched', input: { kind: 'dtmf', tones: ['one'] } };
 
 describe('PromptMachine', () => {
   it('starts with the menu as attempt 1', () => {

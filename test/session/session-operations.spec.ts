@@ -4,7 +4,7 @@ import {
   CallDisconnectedError,
   CallOperationFailedError,
 } from 'nestjs-call-automation';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AGENT,
   CALLER,
@@ -14,12 +14,13 @@ import {
   until,
   useClientHarness,
 } from '../client/support';
-import { remoteHangUp, scriptedParty, untilProcessorIsEmpty } from './support';
+import { hangUpAll, remoteHangUp, scriptedParty, untilProcessorIsEmpty } from './support';
 
 const SLOW = { timeoutMs: 60_000 };
 
 describe('call session operations against the emulator', () => {
   const harness = useClientHarness();
+  afterEach(() => hangUpAll(harness));
 
   it('play resolves with PlayCompleted after PlayStarted; hangUp with CallDisconnected; nothing is left behind', async () => {
     const call = await harness.calls.dial(CALLER, { timeoutMs: 10_000 });

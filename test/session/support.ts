@@ -34,3 +34,10 @@ export function untilProcessorIsEmpty(harness: ClientHarness): Promise<void> {
     `the processor holds nothing (${JSON.stringify(harness.processor.snapshot())})`,
   );
 }
+
+/** Ends every call still on in the emulator (so that one failed test does not leak into the next). */
+export async function hangUpAll(harness: ClientHarness): Promise<void> {
+  for (const call of harness.emulator.calls) {
+    if (call.state === 'connected') await call.hangUp();
+  }
+}
