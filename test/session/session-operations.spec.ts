@@ -202,13 +202,17 @@ describe('call session operations against the emulator', () => {
 
   it('an operation handle nobody awaits does not crash the process when it fails', async () => {
     const call = await harness.calls.dial(CALLER);
-    harness.emulator.call(call.callConnectionId).nextOperation('play', { fail: true });
+    const emulated = harness.emulator.call(call.callConnectionId);
+    emulated.nextOperation('play', { fail: true });
+    emulated.nextOperation('transferCallToParticipant', { fail: true });
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       call.play(GREETING);
+      call.transfer(AGENT);
       await harness.emulator.waitForDelivery({ kind: 'PlayFailed' });
+      await harness.emulator.waitForDelivery({ kind: 'CallTransferFailed' });
       await remoteHangUp(harness, call);
       await untilProcessorIsEmpty(harness);
       await new Promise((resolve) => setTimeout(resolve, 20));
