@@ -14,6 +14,7 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
+import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.error';
 import { CallDisconnectedError } from '../errors/call-disconnected.error';
 import { CallOperationFailedError } from '../errors/call-operation-failed.error';
 import type { IncomingCall } from '../events/incoming-call.event';
@@ -24,7 +25,7 @@ import { CallSession } from '../session/call-session';
 import { identifierOfWire } from '../session/wire-identifier';
 import { AwaitableCallConnection } from './awaitable-call-connection';
 import type { AwaitableCallMedia } from './awaitable-call-media';
-import type { Awaitable } from './awaitable-operation';
+import type { Awaitable, OperationResult } from './awaitable-operation';
 import { CallbackDefaults } from './callback-defaults';
 import { OperationRunner } from './operation-runner';
 import type { CommunicationIdentifier } from './sdk-types';
@@ -131,7 +132,8 @@ export class CallAutomationService {
    * Calls `target` and waits until it answers (CallConnected): the call as a session, whose
    * `prompt` listens to the callee. Rejects with CallOperationFailedError (CreateCallFailed:
    * declined, busy, no answer...), CallAutomationTimeoutError when nobody answers within
-   * `options.timeoutMs`, or the abort reason of `options.signal`.
+   * `options.timeoutMs`, or the abort reason of `options.signal`; a call given up on that way
+   * is hung up.
    */
   async dial(
     target: CallInvite | CallInvite['targetParticipant'],
@@ -213,10 +215,23 @@ export class CallAutomationService {
     wait: WaitOptions,
     participant: () => CommunicationIdentifier,
   ): Promise<CallSession> {
-    const outcome = await request.waitForEventProcessor({
-      ...(wait.timeoutMs !== undefined ? { timeoutMs: wait.timeoutMs } : {}),
-      ...(wait.signal !== undefined ? { signal: wait.signal } : {}),
-    });
+    let outcome: OperationResult<'answerCall' | 'createCall'>;
+    try {
+      outcome = await request.waitForEventProcessor({
+        ...(wait.timeoutMs !== undefined ? { timeoutMs: wait.timeoutMs } : {}),
+        ...(wait.signal !== undefined ? { signal: wait.signal } : {}),
+      });
+    } catch (error) {
+      // Given up on (timeout, abort): hang the call up, so that it cannot connect later with
+      // nobody to run it. On shutdown it is left as it is.
+      if (!(error instanceof CallAutomationShutdownError) && callConnectionId !== '') {
+        await this.client
+          .getCallConnection(callConnectionId)
+          .hangUp(true)
+          .catch(() => undefined);
+      }
+      throw error;
+    }
     const connected = outcome.successResult;
     if (!outcome.isSuccess || connected === undefined) {
       const failure = outcome.failureResult;

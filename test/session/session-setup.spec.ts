@@ -75,5 +75,10 @@ describe('answer, dial and session against the emulator', () => {
     await expect(harness.calls.dial(sleepy, { timeoutMs: 100 })).rejects.toBeInstanceOf(
       CallAutomationTimeoutError,
     );
+    // The call given up on is hung up: it cannot connect later with nobody to run it.
+    const ringing = harness.emulator.calls.at(-1);
+    expect(ringing?.direction).toBe('outbound');
+    expect(ringing?.state).toBe('disconnected');
+    await untilProcessorIsEmpty(harness);
   });
 });
