@@ -214,7 +214,7 @@ export class CallSession {
     const { timeoutMs: _t, signal: _s, ...sdkOptions } = options;
     const expected = options.pauseOnStart ? 'inactive' : 'active';
     return new OperationHandle(
-      this.guard(async () => {
+      this.guard(options, async () => {
         const watch = this.watchRecording('startRecording', expected, options);
         try {
           const result = await this.client()
@@ -270,7 +270,7 @@ export class CallSession {
    */
   prompt(options: PromptOptions): StoppableOperationHandle<PromptAnswer> {
     const control: PromptControl = { stopped: false, sent: Promise.resolve() };
-    const outcome = this.guard(() => this.runPrompt(options, control));
+    const outcome = this.guard(options, () => this.runPrompt(options, control));
     const handle = new StoppableOperationHandle(outcome, () => {
       control.stopped = true;
       return this.cancelAfter(control.sent);
@@ -327,7 +327,7 @@ export class CallSession {
     ) => Promise<unknown>,
   ): OperationHandle<RecordingStateChanged> {
     return new OperationHandle(
-      this.guard(async () => {
+      this.guard(options, async () => {
         const recordingId = options.recordingId ?? this.recordingId;
         if (recordingId === undefined) {
           throw new TypeError(
@@ -369,7 +369,7 @@ export class CallSession {
     options: SessionOperationOptions,
     send: () => Promise<Awaitable<N, unknown>>,
   ): Promise<NonNullable<OperationEvents[N]['success']>> {
-    return this.guard(async () => {
+    return this.guard(options, async () => {
       const result = await this.outcomeOf(operation, options, send());
       if (result.isSuccess && result.successResult !== undefined) {
         return result.successResult as NonNullable<OperationEvents[N]['success']>;
@@ -422,9 +422,10 @@ export class CallSession {
     );
   }
 
-  /** Runs an operation unless the call has ended (then it rejects with the end's reason). */
-  private guard<T>(body: () => Promise<T>): Promise<T> {
+  /** Runs an operation unless the call has ended or its signal is aborted (it then rejects with the reason). */
+  private guard<T>(options: SessionOperationOptions, body: () => Promise<T>): Promise<T> {
     if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     try {
       return body();
     } catch (error) {

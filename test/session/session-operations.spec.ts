@@ -195,6 +195,10 @@ describe('call session operations against the emulator', () => {
     controller.abort(reason);
     await expect(aborted).rejects.toBe(reason);
     expect(call.signal.aborted).toBe(false);
+    // An operation whose signal is already aborted is not sent.
+    const requests = harness.emulator.requests.length;
+    await expect(call.transfer(AGENT, { signal: controller.signal })).rejects.toBe(reason);
+    expect(harness.emulator.requests.length).toBe(requests);
     await call.cancelMediaOperations();
     await remoteHangUp(harness, call);
     await untilProcessorIsEmpty(harness);
