@@ -22,6 +22,7 @@ import type { ResolvedCallAutomationOptions } from '../options/call-automation-o
 import { EventProcessorService } from '../processor/event-processor.service';
 import type { WaitOptions } from '../processor/waiter';
 import { CallSession } from '../session/call-session';
+import { CallSessionRegistry } from '../session/call-session-registry';
 import { identifierOfWire } from '../session/wire-identifier';
 import { AwaitableCallConnection } from './awaitable-call-connection';
 import type { AwaitableCallMedia } from './awaitable-call-media';
@@ -47,6 +48,7 @@ export type WithCallbackUrl<O> = O & { callbackUrl?: string };
 export class CallAutomationService {
   private sdkClient: CallAutomationClient | undefined;
   private readonly runner: OperationRunner;
+  private readonly sessions = new CallSessionRegistry();
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
@@ -154,8 +156,9 @@ export class CallAutomationService {
   }
 
   /**
-   * A session for a call set up elsewhere. `participant`: whose input `prompt` collects by
-   * default (else each prompt names it).
+   * The session of a call (one set up elsewhere, or the one `answer` / `dial` gave): the same
+   * object for as long as the call lasts. `participant`: whose input `prompt` collects by
+   * default (else each prompt names it); the options count when the session is made.
    */
   session(
     callConnectionId: string,
@@ -164,13 +167,17 @@ export class CallAutomationService {
     if (typeof callConnectionId !== 'string' || callConnectionId === '') {
       throw new TypeError('session: callConnectionId must be a non-empty string.');
     }
-    return new CallSession({
+    return this.sessions.getOrCreate(
       callConnectionId,
-      processor: this.processor,
-      connection: this.getCallConnection(callConnectionId),
-      client: () => this.client,
-      ...options,
-    });
+      () =>
+        new CallSession({
+          callConnectionId,
+          processor: this.processor,
+          connection: this.getCallConnection(callConnectionId),
+          client: () => this.client,
+          ...options,
+        }),
+    );
   }
 
   getCallConnection(callConnectionId: string): AwaitableCallConnection {

@@ -1,6 +1,6 @@
 import { CallOperationFailedError, type PlaySource } from 'nestjs-call-automation';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until, useClientHarness } from '../client/support';
+import { connectedCall, until, useClientHarness } from '../client/support';
 import { hangUpAll, remoteHangUp, scriptedParty, untilProcessorIsEmpty } from './support';
 
 const say = (text: string): PlaySource => ({ kind: 'textSource', text });
@@ -157,15 +157,16 @@ describe('call.prompt against the emulator', () => {
   });
 
   it('says whose input to collect when the session does not know', async () => {
-    const dialed = await harness.calls.dial(scriptedParty(harness));
-    const call = harness.calls.session(dialed.callConnectionId);
+    // A call set up with the low-level API: its session does not know the caller.
+    const dialed = await connectedCall(harness, scriptedParty(harness));
+    const call = harness.calls.session(dialed.id);
     await expect(call.prompt({ play: MENU, dtmf: {} })).rejects.toThrow(
       /say whose input to collect \(options.participant\)/,
     );
     await expect(
       call.prompt({ play: MENU, participant: { phoneNumber: '+15550000000' } }),
     ).rejects.toThrow(/dtmf, choices and\/or speech/);
-    await remoteHangUp(harness, dialed);
+    await remoteHangUp(harness, call);
     await untilProcessorIsEmpty(harness);
   });
 });

@@ -49,14 +49,20 @@ describe('answer, dial and session against the emulator', () => {
     await untilProcessorIsEmpty(harness);
   });
 
-  it('dial gives a connected session; session(id) gives another view of the same call', async () => {
+  it('dial gives a connected session; session(id) gives the same one while the call lasts', async () => {
     const call = await harness.calls.dial({ targetParticipant: CALLER }, { timeoutMs: 10_000 });
-    const again = harness.calls.session(call.callConnectionId, { participant: CALLER });
+    const again = harness.calls.session(call.callConnectionId);
+    expect(again).toBe(call);
     await expect(again.play(GREETING)).resolves.toMatchObject({ kind: 'PlayCompleted' });
     await remoteHangUp(harness, call);
     await expect(again.ended).resolves.toMatchObject({ kind: 'CallDisconnected' });
-    expect(call.signal.aborted && again.signal.aborted).toBe(true);
+    expect(call.signal.aborted).toBe(true);
     await untilProcessorIsEmpty(harness);
+    // The call is over: a new session of it knows at once.
+    const late = harness.calls.session(call.callConnectionId);
+    expect(late).not.toBe(call);
+    await expect(late.ended).resolves.toMatchObject({ kind: 'CallDisconnected' });
+    await expect(late.play(GREETING)).rejects.toMatchObject({ name: 'CallDisconnectedError' });
     expect(() => harness.calls.session('')).toThrow(/callConnectionId must be a non-empty string/);
   });
 
