@@ -252,7 +252,8 @@ export class CallSession {
 
   /**
    * Cancels every media operation of the call (the SDK's cancelAllMediaOperations); resolves
-   * once this session's plays and prompts under way have ended (as canceled).
+   * once the plays and prompts of this session (the call's only one, see
+   * CallAutomationService.session) under way have ended (as canceled).
    */
   async cancelMediaOperations(): Promise<void> {
     const pending = [...this.pendingMedia];
