@@ -231,8 +231,13 @@ describe('call sessions on shutdown', () => {
   it('a wait under way ends with CallAutomationShutdownError, and the signal aborts', async () => {
     const harness = await startHarness({ emulator: { eventDelayMs: 5, mediaDurationMs: 20 } });
     let closed = false;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
     try {
       const call = await harness.calls.dial(CALLER);
+      // A second call whose session nobody watches: its `ended` rejects unobserved.
+      const unwatched = await harness.calls.dial(CALLER);
       const playback = call.play(GREETING, { loop: true, ...SLOW });
       await playback.started;
       const outcome = playback.then(undefined, (reason: unknown) => reason);
@@ -242,7 +247,11 @@ describe('call sessions on shutdown', () => {
       expect(call.signal.aborted).toBe(true);
       expect(call.signal.reason).toBeInstanceOf(CallAutomationShutdownError);
       await expect(call.ended).rejects.toBeInstanceOf(CallAutomationShutdownError);
+      expect(unwatched.signal.reason).toBeInstanceOf(CallAutomationShutdownError);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
     } finally {
+      process.off('unhandledRejection', onUnhandled);
       if (closed) await harness.emulator.stop();
       else await harness.close();
     }
