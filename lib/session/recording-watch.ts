@@ -22,8 +22,8 @@ type RecordingEvent = RecordingStateChanged | StartRecordingFailed;
  * Waits for the outcome of a recording request. Recording events carry no operationContext:
  * the outcome is the RecordingStateChanged of the recording (by its recordingId) in the
  * expected state, or its StartRecordingFailed. The watch subscribes before the request is
- * sent and keeps the call's recording events that come before the recordingId is known (the
- * event may beat the response), so none is missed.
+ * sent and keeps the recording events that come before the recordingId is known (the event
+ * may beat the response), so none is missed.
  */
 export class RecordingWatch {
   private recordingId: string | undefined;
@@ -65,7 +65,8 @@ export class RecordingWatch {
     }
     const recordingEvent = event as RecordingEvent;
     if (this.recordingId === undefined) {
-      if (this.isOfCall(recordingEvent)) this.early.push(recordingEvent);
+      // Kept whatever call it names: a recording event may carry no callConnectionId.
+      this.early.push(recordingEvent);
       return false;
     }
     return this.isOutcome(recordingEvent);
