@@ -40,3 +40,31 @@ export type { EventResult } from './processor/event-result';
 export type { OngoingEventHandler } from './processor/ongoing-handler-registry';
 export type { OperationSpec, PendingOperation } from './processor/pending-operation';
 export type { WaitOptions } from './processor/waiter';
+export {
+  CallSession,
+  type CallSessionInit,
+  type SessionAddParticipantOptions,
+  type SessionOperationOptions,
+  type SessionPlayOptions,
+  type SessionRecordingOptions,
+  type SessionRemoveParticipantOptions,
+  type SessionStartRecordingOptions,
+  type SessionTransferOptions,
+} from './session/call-session';
+export { OperationHandle, StoppableOperationHandle } from './session/operation-handle';
+export { PlaybackHandle } from './session/playback-handle';
+export { PromptMachine, type PromptMachineConfig, type PromptStep } from './session/prompt-machine';
+export type {
+  DtmfToneName,
+  MatchedAnswer,
+  PlaySource,
+  PromptAnswer,
+  PromptChoice,
+  PromptOptions,
+  UnansweredPrompt,
+} from './session/prompt-options';
+export {
+  RECOGNIZE_FAILURE_SUBCODES,
+  type RecognizeOutcome,
+  readRecognizeOutcome,
+} from './session/recognize-outcome';

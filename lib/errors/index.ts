@@ -3,4 +3,5 @@ export { CallAutomationEventError } from './call-automation-event.error';
 export { CallAutomationShutdownError } from './call-automation-shutdown.error';
 export { CallAutomationTimeoutError } from './call-automation-timeout.error';
 export { CallDisconnectedError } from './call-disconnected.error';
+export { CallOperationFailedError } from './call-operation-failed.error';
 export { EventBusUnavailableError } from './event-bus-unavailable.error';

@@ -28,6 +28,10 @@ describe('the built package', () => {
         'CallAutomationEventError',
         'CallDisconnectedError',
         'CallAutomationShutdownError',
+        'CallOperationFailedError',
+        'CallSession',
+        'OperationHandle',
+        'PromptMachine',
         'parseCallEvent',
       ]),
     );

@@ -60,7 +60,7 @@ describe('sample app', () => {
       expect.stringMatching(/^connected as call .+, playing the greeting$/),
       'greeting: played',
       'asking for a choice',
-      'choice: one',
+      'choice: agent (attempt 1)',
       'transferred to the agent at +15550100200',
     ]);
   });
@@ -68,13 +68,22 @@ describe('sample app', () => {
   it('says goodbye to a caller who presses 2, and hangs up', async () => {
     const caller = await app.get(DemoCallerService).placeCall('2');
     const steps = await untilStep(caller, /hung up/);
-    expect(steps.slice(-2)).toEqual(['choice: two', 'hung up']);
+    expect(steps.slice(-2)).toEqual(['choice: goodbye (attempt 1)', 'hung up']);
   });
 
-  it('hangs up on a silent caller after the recognize times out', async () => {
+  it('asks a silent caller again, then hangs up after the second silence', async () => {
     const caller = await app.get(DemoCallerService).placeCall('silent');
     const steps = await untilStep(caller, /hung up/);
-    expect(steps).toContain('choice: none (RecognizeFailed)');
+    expect(steps.slice(-2)).toEqual(['choice: none (noInput after 2 attempts)', 'hung up']);
+  });
+
+  it('re-prompts a caller who said nothing, and transfers them when they then say "agent"', async () => {
+    const caller = await app.get(DemoCallerService).placeCall('late');
+    const steps = await untilStep(caller, /transferred to the agent/);
+    expect(steps.slice(-2)).toEqual([
+      'choice: agent (attempt 2)',
+      'transferred to the agent at +15550100200',
+    ]);
   });
 
   it('shows the calls and their event timelines', async () => {

@@ -9,11 +9,19 @@ import type { AcsEmulator, PartyScript } from 'nestjs-call-automation/testing';
 import type { SampleConfig } from '../config';
 import { DEMO_EMULATOR, SAMPLE_CONFIG } from '../tokens';
 
-/** What the demo callers do, in turn: ask for an agent, hang up politely, stay silent. */
-const CALLERS: { name: string; script: PartyScript }[] = [
-  { name: 'presses 1 (agent)', script: { dtmf: '1' } },
-  { name: 'presses 2 (goodbye)', script: { dtmf: '2' } },
-  { name: 'says nothing', script: {} },
+/**
+ * What the demo callers do, in turn: ask for an agent, hang up politely, stay silent, or stay
+ * silent at first and then say "agent" once asked again.
+ */
+const CALLERS: { choice: string; name: string; script: PartyScript }[] = [
+  { choice: '1', name: 'presses 1 (agent)', script: { dtmf: '1' } },
+  { choice: '2', name: 'presses 2 (goodbye)', script: { dtmf: '2' } },
+  { choice: 'silent', name: 'says nothing', script: {} },
+  {
+    choice: 'late',
+    name: 'says nothing, then "agent" when asked again',
+    script: { inputs: [{ silence: true }, { speech: 'agent' }] },
+  },
 ];
 
 /**
@@ -47,14 +55,12 @@ export class DemoCallerService implements OnApplicationBootstrap, OnApplicationS
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Places one demo call; `choice` picks the caller's behaviour ('1', '2' or 'silent'). */
+  /** Places one demo call; `choice` picks the caller's behaviour ('1', '2', 'silent' or 'late'). */
   async placeCall(choice?: string): Promise<string> {
     if (!this.emulator)
       throw new Error('Demo calls need the embedded emulator (run without ACS_CONNECTION_STRING).');
     const chosen =
-      choice === undefined
-        ? undefined
-        : CALLERS.find((entry) => (entry.script.dtmf ?? 'silent') === choice);
+      choice === undefined ? undefined : CALLERS.find((entry) => entry.choice === choice);
     const caller = chosen ?? (CALLERS[this.placed % CALLERS.length] as (typeof CALLERS)[number]);
     this.placed++;
     const from = `+1555010${String(1000 + (this.placed % 9000)).padStart(4, '0')}`;

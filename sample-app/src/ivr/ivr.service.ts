@@ -1,24 +1,34 @@
-import { createIdentifierFromRawId } from '@azure/communication-common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CallAutomationService,
   CallAutomationShutdownError,
   CallAutomationTimeoutError,
   CallDisconnectedError,
+  CallOperationFailedError,
+  type CallSession,
   type IncomingCall,
   OnCallEvent,
 } from 'nestjs-call-automation';
 import type { SampleConfig } from '../config';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
-import { CONNECTING, GOODBYE, GREETING, MENU, NO_INPUT } from './ivr-prompts';
+import {
+  CONNECTING,
+  GIVE_UP,
+  GOODBYE,
+  GREETING,
+  MENU,
+  MENU_CHOICES,
+  NO_INPUT,
+  NO_MATCH,
+} from './ivr-prompts';
 
 /**
- * The IVR, written as straight-line code: every step sends a request and awaits its outcome
- * event with waitForEventProcessor(), although each outcome arrives on another HTTP request.
+ * The IVR, written as straight-line code on a call session: each step awaits its outcome
+ * event although each outcome arrives on another HTTP request, and a failure is an exception.
  *
- * incoming call -> answer -> greeting -> "press 1 or 2" -> 1: transfer to an agent
- *                                                       -> 2 or nothing: goodbye, hang up
+ * incoming call -> answer -> greeting -> menu (say or press; re-prompted once after silence
+ * or a wrong choice) -> agent: transfer -> goodbye (or no choice): goodbye, hang up
  */
 @Injectable()
 export class IvrService {
@@ -39,59 +49,48 @@ export class IvrService {
       this.logger.log(`${caller}: ${message}`);
       this.timeline.note(incoming.serverCallId, message);
     };
+    let call: CallSession | undefined;
     try {
       step('incoming call, answering');
-      const answer = await this.calls.answerCall(incoming.incomingCallContext);
-      const connected = await answer.waitForEventProcessor({ timeoutMs: 30_000 });
-      if (!connected.isSuccess) {
-        step(`could not answer (${connected.failureResult?.kind})`);
-        return;
-      }
-      const callConnectionId = connected.successResult?.callConnectionId as string;
-      const media = this.calls.getCallMedia(callConnectionId);
-      const connection = this.calls.getCallConnection(callConnectionId);
-      step(`connected as call ${callConnectionId}, playing the greeting`);
-
-      const greeting = await (await media.playToAll([GREETING])).waitForEventProcessor();
-      step(`greeting: ${greeting.isSuccess ? 'played' : greeting.failureResult?.kind}`);
+      call = await this.calls.answer(incoming, { timeoutMs: 30_000 });
+      step(`connected as call ${call.callConnectionId}, playing the greeting`);
+      await call.play(GREETING);
+      step('greeting: played');
 
       step('asking for a choice');
-      const recognize = await media.startRecognizing(
-        createIdentifierFromRawId(incoming.from.rawId ?? ''),
-        {
-          kind: 'callMediaRecognizeDtmfOptions',
-          maxTonesToCollect: 1,
-          playPrompt: MENU,
-          interruptPrompt: true,
-          initialSilenceTimeoutInSeconds: 5,
-        },
+      const answer = await call.prompt({
+        play: MENU,
+        choices: MENU_CHOICES,
+        attempts: 2,
+        noInput: NO_INPUT,
+        noMatch: NO_MATCH,
+        initialSilenceTimeoutInSeconds: 5,
+      });
+      step(
+        answer.status === 'matched'
+          ? `choice: ${answer.label} (attempt ${answer.attempts})`
+          : `choice: none (${answer.status} after ${answer.attempts} attempts)`,
       );
-      const choice = await recognize.waitForEventProcessor();
-      const tone = choice.isSuccess ? choice.successResult?.dtmfResult?.tones?.[0] : undefined;
-      step(`choice: ${tone ?? `none (${choice.failureResult?.kind})`}`);
 
-      if (tone === 'one') {
-        await (await media.playToAll([CONNECTING])).waitForEventProcessor();
-        const transfer = await connection.transferCallToParticipant({
-          phoneNumber: this.config.agentPhoneNumber,
-        });
-        const transferred = await transfer.waitForEventProcessor();
-        step(
-          transferred.isSuccess
-            ? `transferred to the agent at ${this.config.agentPhoneNumber}`
-            : `transfer failed (${transferred.failureResult?.kind}), hanging up`,
-        );
-        if (transferred.isSuccess) return;
+      if (answer.status === 'matched' && answer.label === 'agent') {
+        await call.play(CONNECTING);
+        try {
+          await call.transfer({ phoneNumber: this.config.agentPhoneNumber });
+          step(`transferred to the agent at ${this.config.agentPhoneNumber}`);
+          return;
+        } catch (error) {
+          if (!(error instanceof CallOperationFailedError)) throw error;
+          step(`transfer failed (${error.event.kind}), hanging up`);
+        }
       } else {
-        await (
-          await media.playToAll([tone === 'two' ? GOODBYE : NO_INPUT])
-        ).waitForEventProcessor();
+        await call.play(answer.status === 'matched' ? GOODBYE : GIVE_UP);
       }
-      const hangUp = await connection.hangUp(true);
-      await hangUp.waitForEventProcessor();
+      await call.hangUp();
       step('hung up');
     } catch (error) {
       if (error instanceof CallDisconnectedError) step('the caller hung up');
+      else if (error instanceof CallOperationFailedError && call === undefined)
+        step(`could not answer (${error.event.kind})`);
       else if (error instanceof CallAutomationTimeoutError) step(`gave up: ${error.message}`);
       else if (error instanceof CallAutomationShutdownError)
         step('stopped: the application is shutting down');
