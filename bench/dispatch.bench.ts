@@ -1,146 +1,125 @@
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { CallAutomationModule, EventProcessorService } from 'nestjs-call-automation';
-import {
-  type BenchmarkResult,
-  callbackEvent,
-  median,
-  type Row,
-  report,
-  round,
-  throughput,
-} from './harness';
-import { ReferenceEventProcessor } from './reference-event-processor';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CALLS } from './dispatch-subjects';
+import { type BenchmarkResult, type Row, report, round } from './harness';
 
 /**
  * 1. processEvents throughput with 0 to 100k pending filter waiters spread over 25k calls,
- * 1-event and 20-event batches, next to the reference algorithm in the same run.
+ * 1-event and 20-event batches, next to the reference algorithm in the same run. Every event
+ * has a fresh CloudEvent id (see FreshBodies). Each subject runs in a process of its own
+ * (dispatch-subject.ts): in one shared heap, the subject without waiters would pay for the
+ * garbage collection of the others' waiters.
  */
-const CALLS = 25_000;
-const PENDING = [0, 1_000, 10_000, 100_000];
-const BATCHES = [1, 20];
+const PENDING = (process.env.PENDING ?? '0,1000,10000,100000').split(',').map(Number);
+const BATCHES = (process.env.BATCHES ?? '1,20').split(',').map(Number);
 const RUNS = 5;
-const RUN_MS = 600;
+const RUN_MS = 1_000;
 
-@Module({ imports: [CallAutomationModule.forRoot({ defaultTimeoutMs: 3_600_000 })] })
-class BenchModule {}
+/** A subject in its own process, driven one command at a time (see dispatch-subject.ts). */
+class SubjectProcess {
+  private readonly child: ChildProcess;
+  private readonly replies: AsyncIterator<string>;
 
-function bodies(batch: number, count: number): string[] {
-  // Events for calls that have waiters, of a kind none waits for: every event meets the
-  // index (and, in the reference, every waiter) but settles nothing, so waiters stay pending.
-  return Array.from({ length: count }, (_, index) =>
-    JSON.stringify(
-      Array.from({ length: batch }, (_unused, offset) =>
-        callbackEvent('PlayStarted', `call-${(index * batch + offset) % CALLS}`),
-      ),
-    ),
-  );
-}
-
-interface Subject {
-  pending: number;
-  /** Processes one prepared body; returns the number of events in it. */
-  process(body: string): Promise<number> | number;
-  close(): Promise<void> | void;
-  check(): void;
-}
-
-async function ours(pending: number): Promise<Subject> {
-  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
-  const processor = app.get(EventProcessorService);
-  for (let index = 0; index < pending; index++) {
-    const call = `call-${index % CALLS}`;
-    const filter =
-      index % 2 === 0
-        ? { callConnectionId: call, kind: 'PlayCompleted' }
-        : {
-            callConnectionId: call,
-            operationContext: `op-${index}`,
-            kind: ['RecognizeCompleted', 'RecognizeFailed'],
-          };
-    processor.waitForEvent(filter).catch(() => undefined);
-  }
-  return {
-    pending,
-    process: async (body) => (await processor.processEvents(body)).received,
-    close: () => app.close(),
-    check: () => {
-      if (processor.snapshot().pendingWaiters !== pending)
-        throw new Error('waiters were settled: the benchmark is wrong');
-    },
-  };
-}
-
-function reference(pending: number): Subject {
-  const processor = new ReferenceEventProcessor();
-  for (let index = 0; index < pending; index++) {
-    const call = `call-${index % CALLS}`;
-    const context = `op-${index}`;
-    void processor.waitForEvent((event) =>
-      index % 2 === 0
-        ? event.callConnectionId === call && event.kind === 'PlayCompleted'
-        : event.callConnectionId === call &&
-          'operationContext' in event &&
-          event.operationContext === context &&
-          (event.kind === 'RecognizeCompleted' || event.kind === 'RecognizeFailed'),
+  constructor(implementation: 'ours' | 'reference', pending: number, batch: number) {
+    this.child = spawn(
+      process.execPath,
+      [join(__dirname, 'dispatch-subject.js'), implementation, String(pending), String(batch)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
     );
+    this.replies = createInterface({ input: this.child.stdout as NodeJS.ReadableStream })[
+      Symbol.asyncIterator
+    ]();
   }
-  return {
-    pending,
-    process: (body) => processor.processEvents(body),
-    close: () => processor.close(),
-    check: () => {
-      if (processor.pending !== pending) throw new Error('reference waiters were settled');
-    },
-  };
+
+  async reply(): Promise<Record<string, unknown>> {
+    const next = await this.replies.next();
+    if (next.done) throw new Error('a dispatch subject exited early');
+    const value = JSON.parse(next.value) as Record<string, unknown>;
+    if (value.error !== undefined) throw new Error(String(value.error));
+    return value;
+  }
+
+  ask(command: string): Promise<Record<string, unknown>> {
+    this.child.stdin?.write(`${command}\n`);
+    return this.reply();
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin?.end();
+    if (this.child.exitCode === null)
+      await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+interface Rates {
+  /** Events per second (wall clock). */
+  rate: number;
+  /** CPU µs per event (all the subject process's threads). */
+  cpu: number;
+}
+
+interface Round {
+  events: number;
+  ms: number;
+  cpuMs: number;
 }
 
 /**
- * Medians per subject over RUNS rounds; every round measures every subject once, so that drift
- * in the machine's speed hits them all alike. A first round warms the code up and is dropped.
+ * Rates per subject over RUNS rounds; every round measures every subject once, so that drift in
+ * the machine's speed hits them all alike. A first round warms the code up and is dropped. The
+ * rate is all events over all time (not a median of rounds: a median would leave out the rounds
+ * that hold a major garbage collection, which is where pending waiters cost).
  */
-async function measure(subjects: Subject[], batch: number): Promise<number[]> {
-  const prepared = bodies(batch, 4_000);
-  const samples: number[][] = subjects.map(() => []);
-  let next = 0;
+async function measure(subjects: SubjectProcess[]): Promise<Rates[]> {
+  await Promise.all(subjects.map((subject) => subject.reply())); // ready
+  const totals: Round[] = subjects.map(() => ({ events: 0, ms: 0, cpuMs: 0 }));
   for (let round = 0; round <= RUNS; round++) {
     for (const [index, subject] of subjects.entries()) {
-      const rate = await throughput(RUN_MS, () =>
-        subject.process(prepared[next++ % prepared.length] as string),
-      );
-      if (round > 0) (samples[index] as number[]).push(rate);
+      const measured = (await subject.ask(`run ${RUN_MS}`)) as unknown as Round;
+      const total = totals[index] as Round;
+      if (round === 0) continue;
+      total.events += measured.events;
+      total.ms += measured.ms;
+      total.cpuMs += measured.cpuMs;
     }
   }
-  for (const subject of subjects) subject.check();
-  return samples.map(median);
+  for (const subject of subjects) await subject.ask('check');
+  await Promise.all(subjects.map((subject) => subject.close()));
+  return totals.map((total) => ({
+    rate: (total.events / total.ms) * 1000,
+    cpu: (total.cpuMs * 1000) / total.events,
+  }));
 }
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const batch of BATCHES) {
-    const oursSubjects = await Promise.all(PENDING.map(ours));
-    const referenceSubjects = PENDING.map(reference);
-    const oursRates = await measure(oursSubjects, batch);
-    const referenceRates = await measure(referenceSubjects, batch);
-    await Promise.all([...oursSubjects, ...referenceSubjects].map((subject) => subject.close()));
+    const oursRates = await measure(
+      PENDING.map((pending) => new SubjectProcess('ours', pending, batch)),
+    );
+    const referenceRates = await measure(
+      PENDING.map((pending) => new SubjectProcess('reference', pending, batch)),
+    );
+    const [oursNone, referenceNone] = [oursRates[0] as Rates, referenceRates[0] as Rates];
     for (const [index, pending] of PENDING.entries()) {
-      const mine = oursRates[index] as number;
-      const theirs = referenceRates[index] as number;
+      const mine = oursRates[index] as Rates;
+      const theirs = referenceRates[index] as Rates;
       rows.push({
         batch,
         'pending waiters': pending,
-        'ours events/s': Math.round(mine),
-        'ours vs 0 pending': round(mine / (oursRates[0] as number)),
-        'reference events/s': Math.round(theirs),
-        'reference vs 0 pending': round(theirs / (referenceRates[0] as number)),
-        'ours / reference': round(mine / theirs, 1),
+        'ours events/s': Math.round(mine.rate),
+        'ours vs 0 pending': round(mine.rate / oursNone.rate),
+        'ours CPU µs/event (vs 0 pending)': `${round(mine.cpu, 2)} (${round(oursNone.cpu / mine.cpu)})`,
+        'reference events/s': Math.round(theirs.rate),
+        'reference vs 0 pending': round(theirs.rate / referenceNone.rate),
+        'ours / reference': round(mine.rate / theirs.rate, 1),
       });
     }
   }
   const result: BenchmarkResult = {
     name: 'Dispatch vs pending waiters',
-    note: `processEvents throughput (median of ${RUNS} interleaved rounds of ${RUN_MS} ms, after a warm-up round) with pending filter waiters spread over ${CALLS} calls; every event reaches a call with waiters but settles none. Goal: 100k pending within 20% of none (ours vs 0 pending >= 0.8). The reference tests every event against every waiter.`,
+    note: `processEvents throughput (all events over all time of ${RUNS} interleaved rounds of ${RUN_MS} ms, after a warm-up round, each subject in a process of its own) with pending filter waiters spread over ${CALLS} calls; every event has a fresh CloudEvent id and reaches a call with waiters but settles none. CPU µs/event: user + system time of the subject's process (garbage collector included), a check on the wall-clock figures of a busy machine. Goal: 100k pending within 20% of none (ours vs 0 pending >= 0.8). The reference tests every event against every waiter.`,
     rows,
   };
   report(result);

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { callgrindArgs, control, hasValgrind, instructionsIn } from './callgrind';
 import { type BenchmarkResult, callbackEvent, type Row, report, round } from './harness';
 import type { Adapter, ModuleOptions } from './webhook-app';
 
@@ -18,14 +18,6 @@ import type { Adapter, ModuleOptions } from './webhook-app';
 const WARM_UP = Number(process.env.WARM_UP ?? 20_000);
 const WINDOW = 5_000;
 const WINDOWS = Number(process.env.WINDOWS ?? 3);
-const run = promisify(execFile);
-
-function hasValgrind(): Promise<boolean> {
-  return run('valgrind', ['--version']).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** Sends `count` 1-event callbacks one after another on one keep-alive connection. */
 async function send(url: string, count: number): Promise<void> {
@@ -70,11 +62,7 @@ async function startServer(
   const server = spawn(
     'valgrind',
     [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      // V8 writes and rewrites machine code at run time.
-      '--smc-check=all-non-file',
-      `--callgrind-out-file=${outFile}`,
+      ...callgrindArgs(outFile),
       process.execPath,
       join(__dirname, 'webhook-server.js'),
       adapter,
@@ -93,18 +81,6 @@ async function startServer(
     server.once('exit', (code) => reject(new Error(`the server under valgrind exited (${code})`)));
   });
   return { server, base };
-}
-
-const control = (pid: number, ...args: string[]) =>
-  run('callgrind_control', [...args, String(pid)]);
-
-/** Instructions counted in a dump file (its `summary:` line). */
-function instructionsIn(file: string): number {
-  const line = readFileSync(file, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('summary:') || entry.startsWith('totals:'));
-  if (!line) throw new Error(`no instruction count in ${file}`);
-  return Number(line.split(/\s+/)[1]);
 }
 
 /**

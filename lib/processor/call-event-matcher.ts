@@ -14,7 +14,7 @@ import { ExpiringMap } from './expiring-map';
 import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-handler-registry';
 import { OperationRegistry } from './operation-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
-import { checkTimeout, Waiter, type WaitOptions } from './waiter';
+import { checkTimeout, describeWait, Waiter, type WaitOptions } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 const NONE: readonly never[] = [];
@@ -77,6 +77,8 @@ export class CallEventMatcher {
   /** Calls whose CallDisconnected was delivered recently, with that event. */
   readonly disconnected: ExpiringMap<string, CallDisconnected>;
   private closed = false;
+  /** Shared by every waiter (a closure per waiter would cost each one two objects). */
+  private readonly forgetWaiter = (waiter: Waiter) => this.waiters.remove(waiter);
 
   constructor(private readonly options: CallEventMatcherOptions) {
     this.operations = new OperationRegistry(
@@ -147,13 +149,7 @@ export class CallEventMatcher {
       const timeoutMs = checkTimeout(options.timeoutMs, this.options.defaultTimeoutMs);
       const { signal } = options;
       if (typeof condition === 'function') {
-        return this.start(
-          undefined,
-          condition,
-          'an event that matches the predicate',
-          timeoutMs,
-          signal,
-        );
+        return this.start(undefined, condition, timeoutMs, signal);
       }
       if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
         throw new TypeError(
@@ -161,14 +157,13 @@ export class CallEventMatcher {
         );
       }
       const filter = normalizeFilter(condition);
-      const description = describeFilter(filter);
       const call = filter.callConnectionId;
       const disconnect = call === undefined ? undefined : this.disconnected.get(call);
       if (call !== undefined && disconnect !== undefined) {
         if (matchesFilter(filter, disconnect)) return Promise.resolve(disconnect);
-        throw new CallDisconnectedError(call, disconnect, description);
+        throw new CallDisconnectedError(call, disconnect, describeFilter(filter));
       }
-      return this.start(filter, undefined, description, timeoutMs, signal);
+      return this.start(filter, undefined, timeoutMs, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -240,15 +235,12 @@ export class CallEventMatcher {
   private start(
     filter: ReturnType<typeof normalizeFilter> | undefined,
     predicate: CallEventPredicate | undefined,
-    description: string,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<AnyCallEvent> {
-    if (this.closed) throw new CallAutomationShutdownError(description);
+    if (this.closed) throw new CallAutomationShutdownError(describeWait(filter));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const waiter = new Waiter(filter, predicate, description, timeoutMs, signal, (settled) =>
-      this.waiters.remove(settled),
-    );
+    const waiter = new Waiter(filter, predicate, timeoutMs, signal, this.forgetWaiter);
     // Subscribe first, then read the backlog: nothing can slip between the two.
     this.waiters.add(waiter);
     const early = this.backlog.take(waiter);

@@ -3,11 +3,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A timer that never keeps the process alive. Delays past what `setTimeout` supports
- * (about 24.8 days, Infinity included) mean "no timer".
+ * (about 24.8 days, Infinity included) mean "no timer". `args` are passed to `onTimeout`, so
+ * that a long-lived timer needs no closure of its own.
  */
-export function startTimer(delayMs: number, onTimeout: () => void): NodeJS.Timeout | undefined {
+export function startTimer<A extends unknown[]>(
+  delayMs: number,
+  onTimeout: (...args: A) => void,
+  ...args: A
+): NodeJS.Timeout | undefined {
   if (!(delayMs <= MAX_TIMER_MS)) return undefined;
-  const timer = setTimeout(onTimeout, Math.max(0, delayMs));
+  const timer = setTimeout(onTimeout, Math.max(0, delayMs), ...args);
   timer.unref();
   return timer;
 }

@@ -8,7 +8,8 @@ export interface ReceivedEvent {
   cloudEvent: CloudEvent;
   /**
    * The JSON text this event arrived in, when that text holds it alone (a CloudEvent or a
-   * 1-element batch): the backlog keeps it instead of serialising the event again.
+   * 1-element batch): the backlog keeps it instead of serialising the event again (about 12k of
+   * 191k instructions per webhook request, see EventBacklog).
    */
   source?: string;
 }
