@@ -60,9 +60,27 @@ export function normalizeFilter(filter: CallEventFilter): NormalizedFilter {
         );
       }
     }
-    if (!kinds.includes('*')) normalized.kinds = new Set(kinds);
+    if (!kinds.includes('*')) normalized.kinds = sharedKindSet(kinds);
   }
   return normalized;
+}
+
+/**
+ * Kind sets are read-only, and apps wait for the same few lists over and over: one set per
+ * distinct list, shared by every filter that names it, saves each pending waiter a Set (two heap
+ * objects the garbage collector walks). Bounded, so arbitrary lists cannot grow it.
+ */
+const kindSets = new Map<string, ReadonlySet<string>>();
+const MAX_SHARED_KIND_SETS = 1_024;
+
+function sharedKindSet(kinds: readonly string[]): ReadonlySet<string> {
+  const key = kinds.join('\u0000');
+  let set = kindSets.get(key);
+  if (set === undefined) {
+    set = new Set(kinds);
+    if (kindSets.size < MAX_SHARED_KIND_SETS) kindSets.set(key, set);
+  }
+  return set;
 }
 
 /** The event's operationContext; some kinds (ParticipantsUpdated, RecordingStateChanged) have none. */

@@ -15,6 +15,7 @@ import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-hand
 import { OperationRegistry } from './operation-registry';
 import type { OperationSpec, PendingOperation } from './pending-operation';
 import { checkTimeout, describeWait, Waiter, type WaitOptions } from './waiter';
+import { WaiterDeadlines } from './waiter-deadlines';
 import { WaiterRegistry } from './waiter-registry';
 
 const NONE: readonly never[] = [];
@@ -78,7 +79,12 @@ export class CallEventMatcher {
   readonly disconnected: ExpiringMap<string, CallDisconnected>;
   private closed = false;
   /** Shared by every waiter (a closure per waiter would cost each one two objects). */
-  private readonly forgetWaiter = (waiter: Waiter) => this.waiters.remove(waiter);
+  private readonly forgetWaiter = (waiter: Waiter) => {
+    this.waiters.remove(waiter);
+    this.deadlines.remove(waiter);
+  };
+  /** The timeouts of pending waiters, on one timer. */
+  readonly deadlines = new WaiterDeadlines();
 
   constructor(private readonly options: CallEventMatcherOptions) {
     this.operations = new OperationRegistry(
@@ -215,6 +221,7 @@ export class CallEventMatcher {
     for (const waiter of this.waiters.all()) {
       waiter.reject(new CallAutomationShutdownError(waiter.description));
     }
+    this.deadlines.close();
     this.operations.shutdown();
     this.ongoing.clear();
     this.backlog.clear();
@@ -245,6 +252,7 @@ export class CallEventMatcher {
     this.waiters.add(waiter);
     const early = this.backlog.take(waiter);
     if (early !== undefined) waiter.resolve(early);
+    else if (!waiter.isSettled) this.deadlines.add(waiter); // a throwing predicate settles it
     return waiter.promise;
   }
 }

@@ -1,5 +1,5 @@
 /** The longest delay `setTimeout` takes; longer ones would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A timer that never keeps the process alive. Delays past what `setTimeout` supports
@@ -26,14 +26,21 @@ export class SweepTimer {
   private timer: NodeJS.Timeout | undefined;
   private dueAt = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly sweep: () => number | undefined) {}
+  /**
+   * `lateByMs`: how long after `dueAt` it fires (1 by default, so that what expires at `dueAt`
+   * has expired by then; 0 where a deadline must hold to the millisecond, as a wait's timeout).
+   */
+  constructor(
+    private readonly sweep: () => number | undefined,
+    private readonly lateByMs = 1,
+  ) {}
 
   /** Makes sure the timer fires no later than `dueAt` (epoch ms); undefined = nothing to expire. */
   schedule(dueAt: number | undefined): void {
     if (dueAt === undefined || (this.timer !== undefined && this.dueAt <= dueAt)) return;
     this.cancel();
     this.dueAt = dueAt;
-    this.timer = startTimer(dueAt - Date.now() + 1, () => {
+    this.timer = startTimer(dueAt - Date.now() + this.lateByMs, () => {
       this.timer = undefined;
       this.dueAt = Number.POSITIVE_INFINITY;
       this.schedule(this.sweep());

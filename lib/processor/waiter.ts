@@ -6,7 +6,7 @@ import {
   matchesFilter,
   type NormalizedFilter,
 } from '../events/event-filter';
-import { startTimer } from './timer';
+import type { QueueItem } from './fifo-queue';
 
 export interface WaitOptions {
   /** How long to wait; defaults to the module's `defaultTimeoutMs` (240 000 ms). */
@@ -38,14 +38,18 @@ let nextSequence = 0;
  * dispatch's set-up, measured by heap snapshot) that took each from 28 heap objects and 1,677
  * bytes to 22 and 1,379.
  */
-export class Waiter {
+export class Waiter implements QueueItem {
   readonly sequence = nextSequence++;
+  /** When its timeout is due (epoch ms); its clock runs in WaiterDeadlines, not a timer of its own. */
+  readonly expiresAt: number;
+  /** Whether WaiterDeadlines holds it; `removed` is that queue's flag (see FifoQueue). */
+  queued = false;
+  removed = false;
   readonly promise: Promise<AnyCallEvent>;
-  /** Index keys the registry filed this waiter under. */
-  keys: string[] = [];
+  /** Index key(s) the registry filed this waiter under: one string for the common single key. */
+  keys: string | readonly string[] = '';
   private resolvePromise!: (event: AnyCallEvent) => void;
   private rejectPromise!: (error: unknown) => void;
-  private timer: NodeJS.Timeout | undefined;
   private settled = false;
   private readonly abortListener?: () => void;
 
@@ -64,7 +68,7 @@ export class Waiter {
       this.abortListener = () => this.reject(signal.reason);
       signal.addEventListener('abort', this.abortListener, { once: true });
     }
-    this.timer = startTimer(timeoutMs, timeOut, this);
+    this.expiresAt = Date.now() + timeoutMs;
   }
 
   /** What this waiter waits for, as errors name it. */
@@ -97,10 +101,14 @@ export class Waiter {
     if (this.finish()) this.rejectPromise(error);
   }
 
+  /** Its timeout is due (called by WaiterDeadlines). */
+  timeOut(): void {
+    this.reject(new CallAutomationTimeoutError(this.description, this.timeoutMs));
+  }
+
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.timer) clearTimeout(this.timer);
     if (this.signal && this.abortListener) {
       this.signal.removeEventListener('abort', this.abortListener);
     }
@@ -112,8 +120,4 @@ export class Waiter {
 /** What a wait with this filter (or, without one, a predicate) waits for, as errors name it. */
 export function describeWait(filter: NormalizedFilter | undefined): string {
   return filter !== undefined ? describeFilter(filter) : 'an event that matches the predicate';
-}
-
-function timeOut(waiter: Waiter): void {
-  waiter.reject(new CallAutomationTimeoutError(waiter.description, waiter.timeoutMs));
 }

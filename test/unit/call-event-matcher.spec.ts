@@ -29,6 +29,7 @@ function indexSizes(matcher: CallEventMatcher): Record<string, Record<string, nu
     waiters: sizesOf(matcher.waiters),
     operations: sizesOf(matcher.operations),
     ongoing: sizesOf(matcher.ongoing),
+    deadlines: sizesOf(matcher.deadlines),
   };
 }
 
