@@ -16,6 +16,7 @@ import {
   DEFAULT_WEBHOOK_PATH,
 } from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
+import { CallTelemetry } from './observability/call-telemetry';
 import type {
   CallAutomationModuleOptions,
   ResolvedCallAutomationOptions,
@@ -90,6 +91,7 @@ function withServices(
       { provide: CALL_EVENT_BUS, inject: [CALL_AUTOMATION_OPTIONS], useFactory: createEventBus },
       handlerRunnerProvider,
       callEventMatcherProvider,
+      { provide: CallTelemetry, useFactory: () => CallTelemetry.load() },
       CallEventHandlersExplorer,
       CallEventDispatcher,
       EventProcessorService,

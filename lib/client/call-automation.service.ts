@@ -14,6 +14,7 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
+import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService } from '../processor/event-processor.service';
 import { AwaitableCallConnection } from './awaitable-call-connection';
@@ -44,8 +45,13 @@ export class CallAutomationService {
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     processor: EventProcessorService,
+    telemetry: CallTelemetry,
   ) {
-    this.runner = new OperationRunner(processor, new CallbackDefaults(options.callbackUri));
+    this.runner = new OperationRunner(
+      processor,
+      new CallbackDefaults(options.callbackUri),
+      telemetry,
+    );
   }
 
   /** The SDK client, built on first use from `connectionString` + `clientOptions` (or the given `client`). */

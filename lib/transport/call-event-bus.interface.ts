@@ -11,6 +11,11 @@ export interface ReceivedEvent {
    * 1-element batch): the backlog keeps it instead of serialising the event again.
    */
   source?: string;
+  /**
+   * The W3C trace context of the webhook batch that received it (when tracing), carried to the
+   * replicas that deliver it, so their spans link to it.
+   */
+  traceparent?: string;
 }
 
 /**
