@@ -16,6 +16,7 @@ import {
   DEFAULT_WEBHOOK_PATH,
 } from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
+import { CallAutomationHealth } from './observability/call-automation-health';
 import { CallTelemetry } from './observability/call-telemetry';
 import type {
   CallAutomationModuleOptions,
@@ -92,6 +93,7 @@ function withServices(
       handlerRunnerProvider,
       callEventMatcherProvider,
       { provide: CallTelemetry, useFactory: () => CallTelemetry.load() },
+      CallAutomationHealth,
       CallEventHandlersExplorer,
       CallEventDispatcher,
       EventProcessorService,
@@ -101,7 +103,13 @@ function withServices(
       WebhookBodyReaderInstaller,
       { provide: WEBHOOK_HOST_MODULE, useValue: definition.module },
     ],
-    exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService, CallAutomationService],
+    // CallAutomationHealth: for the Terminus indicator (nestjs-call-automation/terminus).
+    exports: [
+      CALL_AUTOMATION_OPTIONS,
+      EventProcessorService,
+      CallAutomationService,
+      CallAutomationHealth,
+    ],
   };
 }
 

@@ -43,7 +43,8 @@ const DURATION_BUCKETS = [
  * by then, the matching half is off and its hooks cost one property check.
  *
  * Register the SDK before the Nest application is created (as OpenTelemetry's guides say).
- * @internal
+ * Its members are internal: declarations that name `@opentelemetry/api` types must not reach
+ * the published typings (the package is an optional peer).
  */
 export class CallTelemetry {
   /** Records nothing. */
@@ -56,6 +57,7 @@ export class CallTelemetry {
   private readonly tracer: Tracer | undefined;
   private readonly instruments: Instruments | undefined;
 
+  /** @internal */
   constructor(private readonly api: OpenTelemetryApi | undefined) {
     this.tracer = api === undefined ? undefined : registeredTracer(api);
     this.instruments = api === undefined ? undefined : createInstruments(api);
@@ -63,12 +65,13 @@ export class CallTelemetry {
     this.metering = this.instruments !== undefined;
   }
 
+  /** @internal */
   static async load(importer?: OpenTelemetryImporter): Promise<CallTelemetry> {
     const api = await loadOpenTelemetryApi(importer);
     return api === undefined ? CallTelemetry.off : new CallTelemetry(api);
   }
 
-  /** The telemetry of one awaitable operation; undefined when tracing and metrics are off. */
+  /** The telemetry of one awaitable operation; undefined when tracing and metrics are off. @internal */
   startOperation(
     name: string,
     callConnectionId: string | undefined,
@@ -89,7 +92,7 @@ export class CallTelemetry {
     return new OperationTrace(api, name, span, this.instruments?.operationDuration);
   }
 
-  /** Runs `processEvents`'s work inside the batch span (events published in it carry its context). */
+  /** Runs `processEvents`'s work inside the batch span (events published in it carry its context). @internal */
   async traceBatch<T extends BatchSummary>(work: () => Promise<T>): Promise<T> {
     const api = this.api;
     const tracer = this.tracer;
@@ -112,7 +115,7 @@ export class CallTelemetry {
     });
   }
 
-  /** Counts a published batch: received by kind, and duplicates. */
+  /** Counts a published batch: received by kind, and duplicates. @internal */
   countEvents(batch: readonly ReceivedEvent[], fresh: readonly boolean[]): void {
     const instruments = this.instruments;
     if (instruments === undefined) return;
@@ -125,7 +128,7 @@ export class CallTelemetry {
     if (duplicates > 0) instruments.duplicates.add(duplicates);
   }
 
-  /** The active span's context as a W3C `traceparent`, to carry with events (the Redis stream). */
+  /** The active span's context as a W3C `traceparent`, to carry with events (the Redis stream). @internal */
   activeTraceparent(): string | undefined {
     const api = this.api;
     if (api === undefined || !this.tracing) return undefined;
@@ -137,6 +140,7 @@ export class CallTelemetry {
   /**
    * Runs `work` in the context an event carried from the replica that received it, unless a
    * span is active already (in-process, the batch span itself).
+   * @internal
    */
   withTraceparent<T>(traceparent: string | undefined, work: () => T): T {
     const api = this.api;
@@ -152,6 +156,7 @@ export class CallTelemetry {
    * `handler` wrapped in a span `call_automation handler Class@method` that records what it
    * throws, and counted in `call_automation.handler.errors` when it fails. `handler` itself when
    * tracing and metrics are off.
+   * @internal
    */
   wrapHandler(name: string, kind: string, handler: () => unknown): () => unknown {
     const api = this.api;
@@ -197,6 +202,7 @@ export class CallTelemetry {
   /**
    * Reports the processor's counts as observable gauges at each collection. Returns the
    * function that stops it (at shutdown, so a closed app is not observed).
+   * @internal
    */
   observe(snapshot: () => ProcessorSnapshot): () => void {
     const instruments = this.instruments;
