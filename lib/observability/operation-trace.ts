@@ -2,7 +2,7 @@ import type { Histogram, Span } from '@opentelemetry/api';
 import type { EventResult } from '../processor/event-result';
 import type { OperationObserver } from '../processor/pending-operation';
 import type { OpenTelemetryApi } from './otel-api';
-import { ATTRIBUTES, type OperationOutcome } from './telemetry-names';
+import { ATTRIBUTES, type OperationTraceOutcome } from './telemetry-names';
 
 /**
  * The telemetry of one awaitable operation, from its request to its outcome: a span
@@ -38,7 +38,7 @@ export class OperationTrace implements OperationObserver {
 
   settled(result: EventResult): void {
     const event = result.successResult ?? result.failureResult;
-    const outcome: OperationOutcome = result.isSuccess
+    const outcome: OperationTraceOutcome = result.isSuccess
       ? 'success'
       : event?.kind === 'CallDisconnected'
         ? 'disconnected'
@@ -77,7 +77,7 @@ export class OperationTrace implements OperationObserver {
     this.end('timeout', `No outcome event of ${this.name} within ${timeoutMs} ms`);
   }
 
-  private end(outcome: OperationOutcome, errorMessage: string | undefined): void {
+  private end(outcome: OperationTraceOutcome, errorMessage: string | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.duration?.record((performance.now() - this.startedAt) / 1000, {

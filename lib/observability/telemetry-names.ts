@@ -40,4 +40,4 @@ export const METRICS = {
 } as const;
 
 /** How an awaitable operation ended (the `call_automation.outcome` attribute and label). */
-export type OperationOutcome = 'success' | 'failure' | 'disconnected' | 'timeout' | 'error';
+export type OperationTraceOutcome = 'success' | 'failure' | 'disconnected' | 'timeout' | 'error';
