@@ -11,6 +11,9 @@ export default defineConfig({
       'nestjs-call-automation/testing': fileURLToPath(
         new URL('./lib/testing/index.ts', import.meta.url),
       ),
+      'nestjs-call-automation/terminus': fileURLToPath(
+        new URL('./lib/terminus/index.ts', import.meta.url),
+      ),
       'nestjs-call-automation': fileURLToPath(new URL('./lib/index.ts', import.meta.url)),
     },
   },

@@ -16,6 +16,8 @@ import {
   DEFAULT_WEBHOOK_PATH,
 } from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
+import { CallAutomationHealth } from './observability/call-automation-health';
+import { CallTelemetry } from './observability/call-telemetry';
 import type {
   CallAutomationModuleOptions,
   ResolvedCallAutomationOptions,
@@ -90,6 +92,8 @@ function withServices(
       { provide: CALL_EVENT_BUS, inject: [CALL_AUTOMATION_OPTIONS], useFactory: createEventBus },
       handlerRunnerProvider,
       callEventMatcherProvider,
+      { provide: CallTelemetry, useFactory: () => CallTelemetry.load() },
+      CallAutomationHealth,
       CallEventHandlersExplorer,
       CallEventDispatcher,
       EventProcessorService,
@@ -99,7 +103,13 @@ function withServices(
       WebhookBodyReaderInstaller,
       { provide: WEBHOOK_HOST_MODULE, useValue: definition.module },
     ],
-    exports: [CALL_AUTOMATION_OPTIONS, EventProcessorService, CallAutomationService],
+    // CallAutomationHealth: for the Terminus indicator (nestjs-call-automation/terminus).
+    exports: [
+      CALL_AUTOMATION_OPTIONS,
+      EventProcessorService,
+      CallAutomationService,
+      CallAutomationHealth,
+    ],
   };
 }
 

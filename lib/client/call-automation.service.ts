@@ -18,6 +18,7 @@ import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.
 import { CallDisconnectedError } from '../errors/call-disconnected.error';
 import { CallOperationFailedError } from '../errors/call-operation-failed.error';
 import type { IncomingCall } from '../events/incoming-call.event';
+import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService } from '../processor/event-processor.service';
 import type { WaitOptions } from '../processor/waiter';
@@ -53,8 +54,13 @@ export class CallAutomationService {
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     private readonly processor: EventProcessorService,
+    telemetry: CallTelemetry,
   ) {
-    this.runner = new OperationRunner(processor, new CallbackDefaults(options.callbackUri));
+    this.runner = new OperationRunner(
+      processor,
+      new CallbackDefaults(options.callbackUri),
+      telemetry,
+    );
   }
 
   /** The SDK client, built on first use from `connectionString` + `clientOptions` (or the given `client`). */

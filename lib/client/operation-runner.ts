@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CallTelemetry } from '../observability/call-telemetry';
 import type { EventProcessorService } from '../processor/event-processor.service';
 import type { Awaitable, AwaitableOperation, OperationResult } from './awaitable-operation';
 import type { CallbackDefaults, MidCallOperationOptions } from './callback-defaults';
@@ -24,6 +25,7 @@ export class OperationRunner {
   constructor(
     private readonly processor: EventProcessorService,
     readonly defaults: CallbackDefaults,
+    private readonly telemetry: CallTelemetry,
   ) {}
 
   /**
@@ -62,15 +64,26 @@ export class OperationRunner {
         ? `${request.name} on call ${request.callConnectionId}`
         : request.name,
     });
+    const trace = this.telemetry.startOperation(
+      request.name,
+      request.callConnectionId,
+      operationContext,
+    );
+    if (trace !== undefined) operation.observer = trace;
     let result: R;
     try {
-      result = await request.send(operationContext);
+      result = await (trace === undefined
+        ? request.send(operationContext)
+        : trace.run(() => request.send(operationContext)));
     } catch (error) {
       operation.fail(error);
       throw error;
     }
     const call = request.callOf?.(result);
-    if (call !== undefined) this.processor.bindOperationToCall(operation, call);
+    if (call !== undefined) {
+      this.processor.bindOperationToCall(operation, call);
+      trace?.boundTo(call);
+    }
     // The service sends no success event for these: the accepted request is the success.
     if (events.success.length === 0) operation.settle({ isSuccess: true });
     const awaitable: AwaitableOperation<N> = {

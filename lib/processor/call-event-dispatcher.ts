@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from '../constants';
 import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
 import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
+import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventSink, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventMatcher } from './call-event-matcher';
@@ -37,6 +38,7 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
     private readonly runner: IsolatedHandlerRunner,
     private readonly moduleRef: ModuleRef,
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
+    private readonly telemetry: CallTelemetry,
   ) {}
 
   /** Looks up `EventEmitter2` once, when the bridge is on and `EventEmitterModule` is imported. */
@@ -45,7 +47,14 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
   }
 
   deliver(received: ReceivedEvent): void {
-    this.matcher.deliver(received.event, received.metadata, received.source);
+    if (received.traceparent === undefined) {
+      this.matcher.deliver(received.event, received.metadata, received.source);
+      return;
+    }
+    // From another replica: what this event settles links to the webhook span that took it.
+    this.telemetry.withTraceparent(received.traceparent, () =>
+      this.matcher.deliver(received.event, received.metadata, received.source),
+    );
   }
 
   /** Resolves once every handler of this event has settled (the Redis bus then acknowledges it). */
@@ -55,7 +64,9 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
       this.runner.defer(() => {
         let running: (Promise<void> | undefined)[] = [];
         try {
-          running = this.runHandlersNow(received);
+          running = this.telemetry.withTraceparent(received.traceparent, () =>
+            this.runHandlersNow(received),
+          );
         } finally {
           void Promise.all(running).then(() => resolve());
         }
@@ -68,7 +79,14 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
     const subject = describeEvent(event, metadata);
     const running: (Promise<void> | undefined)[] = [];
     for (const handler of this.handlers.handlersFor(event.kind)) {
-      running.push(this.runner.run(handler.name, subject, () => handler.invoke(event, metadata)));
+      const invoke = () => handler.invoke(event, metadata);
+      running.push(
+        this.runner.run(
+          handler.name,
+          subject,
+          this.telemetry.wrapHandler(handler.name, event.kind, invoke),
+        ),
+      );
     }
     const emitter = this.emitter;
     if (emitter) {

@@ -11,6 +11,7 @@ import type { AnyCallEvent, CallEvent, CallEventOfKind } from '../events/call-ev
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
 import { metadataOf, toCallEvent } from '../events/to-call-event';
+import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
 import { CallEventDispatcher, describeEvent } from './call-event-dispatcher';
@@ -46,6 +47,7 @@ export class EventProcessorService
   implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('CallAutomation');
+  private stopObserving: () => void = () => {};
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
@@ -53,6 +55,7 @@ export class EventProcessorService
     private readonly matcher: CallEventMatcher,
     private readonly dispatcher: CallEventDispatcher,
     private readonly runner: IsolatedHandlerRunner,
+    private readonly telemetry: CallTelemetry,
   ) {}
 
   /**
@@ -60,11 +63,13 @@ export class EventProcessorService
    * before, while providers were built, were held by the bus and come first).
    */
   async onModuleInit(): Promise<void> {
+    this.stopObserving = this.telemetry.observe(() => this.snapshot());
     await this.bus.start(this.dispatcher);
   }
 
   /** Pending waits end now, with an error that says the application is shutting down. */
   onModuleDestroy(): void {
+    this.stopObserving();
     this.matcher.close();
   }
 
@@ -83,7 +88,13 @@ export class EventProcessorService
    * of the batch is handled; duplicates (a CloudEvent id seen before) are dropped. Invalid
    * input rejects with `CallAutomationEventError` and dispatches nothing.
    */
-  async processEvents(body: unknown): Promise<ProcessSummary> {
+  processEvents(body: unknown): Promise<ProcessSummary> {
+    return this.telemetry.tracing
+      ? this.telemetry.traceBatch(() => this.publishEvents(body))
+      : this.publishEvents(body);
+  }
+
+  private async publishEvents(body: unknown): Promise<ProcessSummary> {
     // Events parsed here from text or bytes belong to this call alone.
     const text =
       typeof body === 'string' || body instanceof Uint8Array ? jsonTextOf(body) : undefined;
@@ -91,11 +102,14 @@ export class EventProcessorService
     if (cloudEvents.length === 0) return { received: 0, dispatched: 0, duplicates: 0 };
     // The text of a lone event can stand for it (in the backlog, on the Redis stream).
     const source = cloudEvents.length === 1 ? text : undefined;
+    // The batch span's context travels with its events (to other replicas, with Redis).
+    const traceparent = this.telemetry.activeTraceparent();
     const batch = cloudEvents.map((cloudEvent) =>
-      this.toReceivedEvent(cloudEvent, text !== undefined, source),
+      this.toReceivedEvent(cloudEvent, text !== undefined, source, traceparent),
     );
     const published = this.bus.publish(batch);
     const fresh = Array.isArray(published) ? published : await published;
+    if (this.telemetry.metering) this.telemetry.countEvents(batch, fresh);
     let dispatched = 0;
     for (const isNew of fresh) if (isNew) dispatched++;
     return { received: batch.length, dispatched, duplicates: batch.length - dispatched };
@@ -199,6 +213,7 @@ export class EventProcessorService
     cloudEvent: ReceivedEvent['cloudEvent'],
     ownsData: boolean,
     source: string | undefined,
+    traceparent: string | undefined,
   ): ReceivedEvent {
     const { event, parseError } = toCallEvent(cloudEvent, ownsData);
     const metadata = metadataOf(cloudEvent);
@@ -207,7 +222,9 @@ export class EventProcessorService
         `The SDK could not parse ${describeEvent(event, metadata)} (${parseError.message}); handing on its raw data.`,
       );
     }
-    return { event, metadata, cloudEvent, source };
+    return traceparent === undefined
+      ? { event, metadata, cloudEvent, source }
+      : { event, metadata, cloudEvent, source, traceparent };
   }
 }
 

@@ -19,6 +19,13 @@ export interface OperationSpec {
   name: string;
 }
 
+/** Told once how an operation ended: its span and duration (lib/observability). @internal */
+export interface OperationObserver {
+  settled(result: EventResult): void;
+  failed(error: unknown): void;
+  timedOut(timeoutMs: number): void;
+}
+
 interface PendingWait {
   resolve(result: EventResult): void;
   reject(error: unknown): void;
@@ -44,6 +51,8 @@ export class PendingOperation implements QueueItem {
   private expired = false;
   /** @internal */
   readonly registeredAt = Date.now();
+  /** @internal */
+  observer: OperationObserver | undefined;
 
   constructor(
     readonly spec: OperationSpec,
@@ -116,6 +125,7 @@ export class PendingOperation implements QueueItem {
   settle(result: EventResult): void {
     if (this.isSettled) return;
     this.result = result;
+    this.observer?.settled(result);
     for (const wait of [...this.waits]) wait.resolve(result);
     this.onDone(this);
   }
@@ -124,6 +134,7 @@ export class PendingOperation implements QueueItem {
   fail(error: unknown): void {
     if (this.isSettled) return;
     this.error = error;
+    this.observer?.failed(error);
     for (const wait of [...this.waits]) wait.reject(error);
     this.onDone(this);
   }
@@ -140,6 +151,7 @@ export class PendingOperation implements QueueItem {
    */
   expire(): void {
     this.expired = true;
+    this.observer?.timedOut(this.defaultTimeoutMs);
     if (this.waits.size === 0) this.onDone(this);
   }
 
@@ -180,9 +192,10 @@ export class PendingOperation implements QueueItem {
       };
       this.waits.add(wait);
       signal?.addEventListener('abort', onAbort, { once: true });
-      timer = startTimer(timeoutMs, () =>
-        wait.reject(new CallAutomationTimeoutError(this.description, timeoutMs)),
-      );
+      timer = startTimer(timeoutMs, () => {
+        this.observer?.timedOut(timeoutMs);
+        wait.reject(new CallAutomationTimeoutError(this.description, timeoutMs));
+      });
     });
   }
 }

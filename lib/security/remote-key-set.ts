@@ -51,6 +51,16 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024;
  * - concurrent requests share one fetch.
  * jose (`createLocalJWKSet`) selects the key by `kid`, `alg` and `kty`.
  */
+/** What a health check reports of a key set. @internal */
+export interface SigningKeysStatus {
+  /** Keys are held (fetched at least once). */
+  fetched: boolean;
+  /** When the keys held were fetched (ISO 8601). */
+  fetchedAt?: string;
+  /** Why the last fetch failed, when it did. */
+  lastFailure?: string;
+}
+
 export class RemoteKeySet {
   private fetchCount = 0;
   private local: LocalKeySet | undefined;
@@ -60,6 +70,8 @@ export class RemoteKeySet {
   /** When a token's unknown `kid` last started a refetch. */
   private unknownKeyRefetchAt = Number.NEGATIVE_INFINITY;
   private failedAt = Number.NEGATIVE_INFINITY;
+  /** Why the last fetch failed; cleared by a fetch that works. */
+  private lastFailure: string | undefined;
   private pending: Promise<void> | undefined;
   private configuration: { issuer?: string; jwksUri: string; fetchedAt: number } | undefined;
   private readonly timing: Required<KeySetTiming>;
@@ -76,6 +88,23 @@ export class RemoteKeySet {
       configurationMaxAgeMs: timing.configurationMaxAgeMs ?? 86_400_000,
       now: timing.now ?? Date.now,
     };
+  }
+
+  /** @internal What a health check reports: whether keys are held, and the last failure. */
+  get status(): SigningKeysStatus {
+    return {
+      fetched: this.local !== undefined,
+      ...(this.local !== undefined ? { fetchedAt: new Date(this.fetchedAt).toISOString() } : {}),
+      ...(this.lastFailure !== undefined ? { lastFailure: this.lastFailure } : {}),
+    };
+  }
+
+  /**
+   * @internal For a readiness check: fetches the keys when none are held yet (at most once
+   * per `retryAfterFailureMs`, joining a fetch under way). Never throws; see `status`.
+   */
+  async fetchIfNone(): Promise<void> {
+    if (this.local === undefined) await this.refresh().catch(() => undefined);
   }
 
   /** @internal Fetches of the key set made so far (diagnostics and tests). */
@@ -153,14 +182,18 @@ export class RemoteKeySet {
       .then(
         () => {
           this.failedAt = Number.NEGATIVE_INFINITY;
+          this.lastFailure = undefined;
         },
         (error: unknown) => {
           this.failedAt = this.timing.now();
-          throw error instanceof SigningKeysUnavailableError
-            ? error
-            : new SigningKeysUnavailableError(
-                `the signing keys could not be fetched (${describeFailure(error)})`,
-              );
+          const unavailable =
+            error instanceof SigningKeysUnavailableError
+              ? error
+              : new SigningKeysUnavailableError(
+                  `the signing keys could not be fetched (${describeFailure(error)})`,
+                );
+          this.lastFailure = unavailable.message;
+          throw unavailable;
         },
       )
       .finally(() => {

@@ -2,7 +2,7 @@ import type { ResolvedCallAutomationOptions } from '../options/call-automation-o
 import { CallbackTokenVerifier } from './callback-token-verifier';
 import { EntraTokenVerifier } from './entra-token-verifier';
 import { QuerySecretCheck } from './query-secret';
-import type { KeySetTiming } from './remote-key-set';
+import type { KeySetTiming, RemoteKeySet } from './remote-key-set';
 
 /** What a guard reads of a request. */
 export interface RequestCredentials {
@@ -13,6 +13,7 @@ export interface RequestCredentials {
 }
 
 interface TokenVerifier {
+  readonly keys: RemoteKeySet;
   verify(authorization: string | undefined): Promise<unknown>;
   checkHeader(authorization: string | undefined): void;
 }
@@ -27,6 +28,11 @@ export class RequestGuard {
     private readonly secret?: QuerySecretCheck,
     private readonly token?: TokenVerifier,
   ) {}
+
+  /** The key set of the token check, when tokens are checked (for health checks). */
+  get signingKeys(): RemoteKeySet | undefined {
+    return this.token?.keys;
+  }
 
   get isActive(): boolean {
     return this.secret !== undefined || this.token !== undefined;

@@ -12,6 +12,11 @@ export interface ReceivedEvent {
    * 191k instructions per webhook request, see EventBacklog).
    */
   source?: string;
+  /**
+   * The W3C trace context of the webhook batch that received it (when tracing), carried to the
+   * replicas that deliver it, so their spans link to it.
+   */
+  traceparent?: string;
 }
 
 /**

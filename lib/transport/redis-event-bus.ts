@@ -138,6 +138,41 @@ export class RedisEventBus implements CallEventBus {
   }
 
   /**
+   * For health checks: undefined when the bus's three connections are ready and Redis answers
+   * a PING within `timeoutMs`, else what is wrong.
+   * @internal
+   */
+  async problem(timeoutMs: number): Promise<string | undefined> {
+    if (this.connecting === undefined) return 'not connected yet (the module has not started)';
+    let connected: Connected;
+    try {
+      connected = await this.connecting;
+    } catch (error) {
+      return (error as Error).message;
+    }
+    for (const monitor of [
+      connected.publisher,
+      connected.readerConnection,
+      connected.handlerConnection,
+    ]) {
+      if (!monitor.isReady) return monitor.describeProblem();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no answer to PING within ${timeoutMs} ms`), timeoutMs);
+    });
+    const answer = connected.publisher.client.ping().then(
+      () => undefined,
+      (error: unknown) => `PING failed: ${(error as Error).message}`,
+    );
+    try {
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Hands a batch over. Batches that arrive while a hand-over is running go together in the
    * next script run (group commit).
    */

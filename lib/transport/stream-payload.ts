@@ -12,6 +12,15 @@ import type { ReceivedEvent } from './call-event-bus.interface';
  * this file alone.
  */
 export function eventTextOf(received: ReceivedEvent): string {
+  const text = cloudEventTextOf(received);
+  if (received.traceparent === undefined) return text;
+  // The trace context of the webhook span travels inside the event, as the CloudEvents
+  // distributed-tracing extension attribute: every replica's spans can link to it. Put last,
+  // so that it wins over one the sender may have given (JSON's last key wins).
+  return `${text.trimEnd().slice(0, -1)},"traceparent":${JSON.stringify(received.traceparent)}}`;
+}
+
+function cloudEventTextOf(received: ReceivedEvent): string {
   const source = received.source?.trim();
   if (source === undefined) return JSON.stringify(received.cloudEvent);
   return source.startsWith('[') ? source.slice(1, -1) : source;
@@ -28,6 +37,9 @@ export function decodeStreamPayload(payload: string): ReceivedEvent[] {
   return cloudEvents.map((cloudEvent) => {
     // Parsed from the stream just now: the event may be its own data (no copy).
     const { event } = toCallEvent(cloudEvent, true);
-    return { event, metadata: metadataOf(cloudEvent), cloudEvent, source };
+    const received: ReceivedEvent = { event, metadata: metadataOf(cloudEvent), cloudEvent, source };
+    const { traceparent } = cloudEvent as { traceparent?: unknown };
+    if (typeof traceparent === 'string') received.traceparent = traceparent;
+    return received;
   });
 }

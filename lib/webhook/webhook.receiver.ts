@@ -16,6 +16,7 @@ import {
 } from '../events/event-grid';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService, type ProcessSummary } from '../processor/event-processor.service';
+import type { RemoteKeySet } from '../security/remote-key-set';
 import { callbackGuard, incomingCallGuard, type RequestGuard } from '../security/request-guard';
 import {
   CredentialsRejectedError,
@@ -61,6 +62,11 @@ export class WebhookReceiver implements OnModuleDestroy {
   ) {
     this.callbackGuard = callbackGuard(options);
     this.incomingCallGuard = incomingCallGuard(options);
+  }
+
+  /** The key set that checks ACS's callback tokens (`auth`), for health checks. @internal */
+  get callbackSigningKeys(): RemoteKeySet | undefined {
+    return this.callbackGuard.signingKeys;
   }
 
   /**

@@ -46,6 +46,22 @@ describe('the built package', () => {
     );
   });
 
+  it('gives the Terminus health indicator as nestjs-call-automation/terminus', () => {
+    const names = requireInNode(
+      `const terminus = require('nestjs-call-automation/terminus'); console.log(JSON.stringify(Object.keys(terminus).sort()));`,
+    ) as string[];
+    expect(names).toEqual(['CallAutomationHealthIndicator']);
+  });
+
+  it('loads neither @nestjs/terminus nor @opentelemetry/api from the main entry (optional peers)', () => {
+    const loaded = requireInNode(`
+      require(${JSON.stringify(root)});
+      const optional = Object.keys(require.cache).filter((file) => /[\\/]node_modules[\\/](@nestjs[\\/]terminus|@opentelemetry)[\\/]/.test(file));
+      console.log(JSON.stringify(optional));
+    `);
+    expect(loaded).toEqual([]);
+  });
+
   it('keeps instanceof working for errors thrown by the package', () => {
     const result = requireInNode(`
       const { CallAutomationEventError, EventProcessorService } = require(${JSON.stringify(root)});
