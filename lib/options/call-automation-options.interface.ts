@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type {
   CallAutomationClient,
   CallAutomationClientOptions,
@@ -88,10 +89,31 @@ export interface IncomingCallAuthOptions {
   entra?: EntraAuthOptions;
 }
 
+/** A Redis Cluster node or a sentinel. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 /** Scale-out across replicas: Redis carries events between them. */
 export interface CallAutomationRedisOptions {
-  /** e.g. `redis://127.0.0.1:6379/0` */
-  url: string;
+  /**
+   * Standalone Redis, e.g. `redis://127.0.0.1:6379/0`, or `rediss://user:password@host:6380`
+   * (TLS, with an ACL user or `:password`). Give exactly one of `url`, `cluster`, `sentinels`.
+   */
+  url?: string;
+  /** Redis Cluster: some of its nodes (the client finds the others). Keys get a hash tag. */
+  cluster?: RedisNode[];
+  /** Sentinel: the sentinels; `name` is the primary they monitor. Follows failovers. */
+  sentinels?: RedisNode[];
+  /** With `sentinels`: the name of the primary (`sentinel monitor <name> ...`). */
+  name?: string;
+  /**
+   * TLS settings passed to ioredis (Node.js `tls.connect` options), e.g. `{ ca }` to trust a
+   * private CA. A `rediss://` URL turns TLS on by itself; for `cluster` and `sentinels`,
+   * giving `tls` turns it on.
+   */
+  tls?: ConnectionOptions;
   /** Prefix of every key and stream this module writes. @default 'acs:' */
   keyPrefix?: string;
   /**
@@ -235,5 +257,11 @@ export interface ResolvedCallAutomationOptions
   auth?: ResolvedCallbackAuth;
   callbackSecret?: ResolvedQuerySecret;
   incomingCallAuth?: ResolvedIncomingCallAuth;
-  redis?: Required<CallAutomationRedisOptions>;
+  redis?: ResolvedRedisOptions;
 }
+
+/** `redis` with its defaults filled in; exactly one of url, cluster, sentinels is set. */
+export type ResolvedRedisOptions = Required<
+  Omit<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>
+> &
+  Pick<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>;

@@ -73,4 +73,9 @@ export {
   phoneNumber,
   type WireIdentifier,
 } from './events/wire-identifiers';
-export { freePort, LocalRedisServer } from './redis/local-redis-server';
+export {
+  freePort,
+  LocalRedisServer,
+  type LocalRedisServerOptions,
+} from './redis/local-redis-server';
+export { createTestCertificates, type TestCertificates } from './redis/test-certificates';

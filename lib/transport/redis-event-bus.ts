@@ -11,11 +11,10 @@ import { openRedisConnections } from './redis-connections';
 import { RedisHandlerConsumer } from './redis-handler-consumer';
 import { runPublishScript } from './redis-publish.script';
 import { RedisStreamReader, type StreamEntry } from './redis-stream-reader';
-import { redactRedisUrl } from './redis-url';
+import { type RedisLocation, redisTargetOf } from './redis-target';
 import { decodeStreamPayload, eventTextOf } from './stream-payload';
 
-export interface RedisEventBusOptions {
-  url: string;
+export interface RedisEventBusOptions extends RedisLocation {
   keyPrefix: string;
   /** How long a CloudEvent id is remembered across the cluster. */
   dedupeTtlMs: number;
@@ -249,8 +248,7 @@ export class RedisEventBus implements CallEventBus {
   private async open(): Promise<Connected> {
     const { publisher, reader, handlers, startId } = await openRedisConnections(
       {
-        url: this.options.url,
-        redactedUrl: redactRedisUrl(this.options.url),
+        target: redisTargetOf(this.options),
         keyPrefix: this.options.keyPrefix,
         streamKey: this.streamKey,
         publishTimeoutMs: this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-target';
 import { STREAM_START_ID } from './stream-id';
 
 /**
@@ -112,7 +112,7 @@ export interface PublishScriptResult {
 
 /** Runs the script by its hash, loading it once when Redis does not know it (after a restart). */
 export async function runPublishScript(
-  client: Redis,
+  client: RedisClient,
   input: PublishScriptInput,
 ): Promise<PublishScriptResult> {
   const args = [

@@ -67,6 +67,15 @@ describe('resolveOptions', () => {
       /redis.handlerClaimTimeoutMs must be a whole number/,
     ],
     [{ redis: { url: 'redis://r', maxStreamBytes: 100 } }, /redis.maxStreamBytes must be at least/],
+    [{ redis: { keyPrefix: 'x:' } }, /redis needs one of url, cluster or sentinels/],
+    [
+      { redis: { url: 'redis://r', cluster: [{ host: 'h', port: 1 }] } },
+      /only one of url, cluster and sentinels, got url and cluster/,
+    ],
+    [{ redis: { cluster: [] } }, /redis.cluster must be a non-empty array of \{ host, port \}/],
+    [{ redis: { sentinels: [{ host: 'h', port: 26379 }] } }, /redis.sentinels needs redis.name/],
+    [{ redis: { url: 'redis://r', name: 'p' } }, /redis.name .* goes with redis.sentinels/],
+    [{ redis: { url: 'rediss://r', tls: 'yes' } }, /redis.tls must be an object/],
     [{ webhookpath: 'x' }, /unknown option 'webhookpath'/],
     [{ isGlobal: 'yes' }, /isGlobal must be true or false/],
   ])('refuses %j at start-up, naming the option', (options, message) => {
