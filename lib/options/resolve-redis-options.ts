@@ -72,6 +72,11 @@ export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptio
   if (typeof keyPrefix !== 'string') {
     fail(`redis.keyPrefix must be a string, got ${describeValue(input.keyPrefix)}`);
   }
+  if (location.cluster !== undefined && keyPrefix === '') {
+    fail(
+      "redis.keyPrefix must not be empty with redis.cluster: it becomes the hash tag that keeps the module's keys in one slot",
+    );
+  }
   const handlerClaimTimeoutMs = count(
     input.handlerClaimTimeoutMs,
     'redis.handlerClaimTimeoutMs',

@@ -73,6 +73,7 @@ export {
   phoneNumber,
   type WireIdentifier,
 } from './events/wire-identifiers';
+export { LocalRedisCluster } from './redis/local-redis-cluster';
 export {
   freePort,
   LocalRedisServer,

@@ -9,6 +9,7 @@ import type { IoredisImporter } from './load-ioredis';
 import type { RedisConnectionMonitor } from './redis-connection-monitor';
 import { openRedisConnections } from './redis-connections';
 import { RedisHandlerConsumer } from './redis-handler-consumer';
+import { redisKeyBase } from './redis-key-base';
 import { runPublishScript } from './redis-publish.script';
 import { RedisStreamReader, type StreamEntry } from './redis-stream-reader';
 import { type RedisLocation, redisTargetOf } from './redis-target';
@@ -97,6 +98,8 @@ interface Connected {
  */
 export class RedisEventBus implements CallEventBus {
   private readonly logger = new Logger('CallAutomation');
+  /** keyPrefix, hash-tagged on a cluster (see redis-key-base.ts). */
+  private readonly keyBase: string;
   private readonly streamKey: string;
   private readonly seenKey: string;
   private readonly group: string;
@@ -110,9 +113,10 @@ export class RedisEventBus implements CallEventBus {
     private readonly options: RedisEventBusOptions,
     private readonly importer?: IoredisImporter,
   ) {
-    this.streamKey = `${options.keyPrefix}events`;
-    this.seenKey = `${options.keyPrefix}seen`;
-    this.group = `${options.keyPrefix}handlers`;
+    this.keyBase = redisKeyBase(options.keyPrefix, options.cluster !== undefined);
+    this.streamKey = `${this.keyBase}events`;
+    this.seenKey = `${this.keyBase}seen`;
+    this.group = `${this.keyBase}handlers`;
     this.maxStreamBytes = options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
     // A group is one stream entry: it stays within the byte bound too.
     this.commits = new GroupCommit<EncodedEvent>(
@@ -186,8 +190,8 @@ export class RedisEventBus implements CallEventBus {
       result = await runPublishScript(publisher.client, {
         streamKey: this.streamKey,
         seenKey: this.seenKey,
-        sizesKey: `${this.options.keyPrefix}sizes`,
-        bytesKey: `${this.options.keyPrefix}bytes`,
+        sizesKey: `${this.keyBase}sizes`,
+        bytesKey: `${this.keyBase}bytes`,
         maxStreamBytes: this.maxStreamBytes,
         dedupeTtlMs: this.options.dedupeTtlMs,
         maxDedupeIds: this.options.maxDedupeIds,

@@ -76,6 +76,10 @@ describe('resolveOptions', () => {
     [{ redis: { sentinels: [{ host: 'h', port: 26379 }] } }, /redis.sentinels needs redis.name/],
     [{ redis: { url: 'redis://r', name: 'p' } }, /redis.name .* goes with redis.sentinels/],
     [{ redis: { url: 'rediss://r', tls: 'yes' } }, /redis.tls must be an object/],
+    [
+      { redis: { cluster: [{ host: 'h', port: 1 }], keyPrefix: '' } },
+      /redis.keyPrefix must not be empty with redis.cluster/,
+    ],
     [{ webhookpath: 'x' }, /unknown option 'webhookpath'/],
     [{ isGlobal: 'yes' }, /isGlobal must be true or false/],
   ])('refuses %j at start-up, naming the option', (options, message) => {
