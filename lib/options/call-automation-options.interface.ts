@@ -124,6 +124,13 @@ export interface CallAutomationRedisOptions {
    */
   handlerClaimTimeoutMs?: number;
   /**
+   * Webhooks answer 200 only once this many Redis replicas have the events (Redis `WAIT`
+   * after the hand-over, in the same round trip); 503 when fewer confirm within a second.
+   * Replication is asynchronous: without it, a failover can lose events already answered
+   * 200. Costs about one replication round trip per hand-over. @default 0
+   */
+  waitForReplicas?: number;
+  /**
    * Bound of the event stream in Redis, in bytes of event JSON: past it the oldest entries
    * are trimmed; a batch larger than this is refused. @default 67108864 (64 MiB)
    */

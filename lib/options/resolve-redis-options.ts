@@ -16,6 +16,7 @@ const REDIS_KEYS = [
   'keyPrefix',
   'handlerClaimTimeoutMs',
   'maxStreamBytes',
+  'waitForReplicas',
 ];
 
 const FORMS =
@@ -95,8 +96,10 @@ export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptio
   if (maxStreamBytes < 1024) {
     fail(`redis.maxStreamBytes must be at least 1024, got ${maxStreamBytes}`);
   }
+  const waitForReplicas = count(input.waitForReplicas, 'redis.waitForReplicas', 0);
   return {
     ...location,
+    waitForReplicas,
     ...(tls === undefined ? {} : { tls }),
     keyPrefix,
     handlerClaimTimeoutMs,

@@ -74,6 +74,7 @@ export {
   type WireIdentifier,
 } from './events/wire-identifiers';
 export { LocalRedisCluster } from './redis/local-redis-cluster';
+export { LocalRedisSentinel } from './redis/local-redis-sentinel';
 export {
   freePort,
   LocalRedisServer,

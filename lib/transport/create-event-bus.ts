@@ -12,6 +12,7 @@ export function createEventBus(options: ResolvedCallAutomationOptions): CallEven
       sentinels: options.redis.sentinels,
       name: options.redis.name,
       tls: options.redis.tls,
+      waitForReplicas: options.redis.waitForReplicas,
       keyPrefix: options.redis.keyPrefix,
       handlerClaimTimeoutMs: options.redis.handlerClaimTimeoutMs,
       maxStreamBytes: options.redis.maxStreamBytes,

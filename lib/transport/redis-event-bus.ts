@@ -35,6 +35,11 @@ export interface RedisEventBusOptions extends RedisLocation {
    * than this is refused. @default 67108864 (64 MiB)
    */
   maxStreamBytes?: number;
+  /**
+   * A hand-over succeeds only once this many Redis replicas confirmed it (`WAIT`, at most half
+   * of publishTimeoutMs); otherwise the webhook answers 503. @default 0 (no wait)
+   */
+  waitForReplicas?: number;
   /** A hand-over that takes longer fails (the webhook answers 503). @default 2000 */
   publishTimeoutMs?: number;
   /** How long start-up waits for Redis. @default 5000 */
@@ -200,6 +205,10 @@ export class RedisEventBus implements CallEventBus {
         group: this.group,
         ids: encoded.map(({ received }) => received.metadata.id),
         payloads: encoded.map(({ text }) => text),
+        waitForReplicas: this.options.waitForReplicas ?? 0,
+        waitTimeoutMs: Math.floor(
+          (this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS) / 2,
+        ),
       });
     } catch (error) {
       throw new EventBusUnavailableError(
@@ -218,6 +227,14 @@ export class RedisEventBus implements CallEventBus {
       }
     }
     // The handlers run where the consumer group hands the entry: see redis-handler-consumer.ts.
+    const wanted = this.options.waitForReplicas ?? 0;
+    if (result.replicas !== undefined && result.replicas < wanted) {
+      // The events are in the stream (they are delivered), but a failover now could lose
+      // them: the sender retries (a duplicate then) rather than count on them.
+      throw new EventBusUnavailableError(
+        `Only ${result.replicas} of the ${wanted} Redis replica(s) that redis.waitForReplicas asks for confirmed the events in time.`,
+      );
+    }
     return result.fresh;
   }
 

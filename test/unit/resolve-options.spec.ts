@@ -35,6 +35,7 @@ describe('resolveOptions', () => {
     });
     expect(resolved.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
+      waitForReplicas: 0,
       keyPrefix: 'acs:',
       handlerClaimTimeoutMs: 30_000,
       maxStreamBytes: 64 * 1024 * 1024,

@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { freePort, LocalRedisServer } from './local-redis-server';
-
-const run = promisify(execFile);
+import { redisCli } from './redis-cli';
 
 /**
  * A throw-away Redis Cluster of three masters (no replicas) on loopback ports, without
@@ -80,22 +77,5 @@ async function clusterPort(): Promise<number> {
   for (;;) {
     const port = await freePort();
     if (port + 10_000 < 65_536) return port;
-  }
-}
-
-async function redisCli(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', ...args], { encoding: 'utf8' });
-    return stdout;
-  } catch (error) {
-    const failure = error as Error & { stdout?: string; stderr?: string; code?: unknown };
-    if (failure.code === 'ENOENT') {
-      throw new Error(
-        'The redis-cli binary was not found: it creates the test cluster. Install Redis (Debian/Ubuntu: sudo apt-get install redis-tools).',
-      );
-    }
-    throw new Error(
-      `redis-cli ${args.join(' ')} failed: ${failure.stderr || failure.stdout || failure.message}`,
-    );
   }
 }
