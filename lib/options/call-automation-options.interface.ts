@@ -186,6 +186,15 @@ export interface CallAutomationModuleOptions {
    * the module closes anyway. @default 10000
    */
   shutdownGraceMs?: number;
+  /**
+   * On shutdown (`app.close()`, or SIGTERM with `app.enableShutdownHooks()`): first drain for up
+   * to this long. While draining, the Event Grid route (`incomingCallPath`) answers 503, so new
+   * calls go to another replica, callbacks are still accepted, and the calls in progress on this
+   * replica (pending waiters and operations, ongoing and running handlers) go on; the drain ends
+   * as soon as none is left. Keep it below your orchestrator's grace period (30 s by default in
+   * Kubernetes and Azure Container Apps) minus `shutdownGraceMs`. @default 0 (no drain)
+   */
+  drainTimeoutMs?: number;
   /** JWT check of callbacks (`webhookPath`); absent = no check. */
   auth?: CallbackAuthOptions;
   /**

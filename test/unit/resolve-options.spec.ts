@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
       maxDedupeIds: 100_000,
       maxBodyBytes: 1_048_576,
       shutdownGraceMs: 10_000,
+      drainTimeoutMs: 0,
       emitToEventEmitter: true,
       isGlobal: false,
     });
