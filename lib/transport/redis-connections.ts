@@ -3,7 +3,12 @@ import type { RedisOptions } from 'ioredis';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import { type IoredisImporter, loadIoredis } from './load-ioredis';
 import { RedisConnectionMonitor } from './redis-connection-monitor';
-import { createRedisClient, describeRedisTarget, type RedisTarget } from './redis-target';
+import {
+  createRedisClient,
+  describeRedisTarget,
+  type RedisTarget,
+  redisOptionsOf,
+} from './redis-target';
 import { STREAM_START_ID } from './stream-id';
 
 export interface RedisConnectionSettings {
@@ -84,7 +89,7 @@ export async function openRedisConnections(
       all.find((connection) => connection.lastError)?.lastError?.message ??
       (error as Error).message;
     throw new EventBusUnavailableError(
-      `CallAutomationModule: cannot connect to Redis at ${where} (${cause}). With the redis option set the module does not start without Redis: check the redis option (url, cluster or sentinels, and tls) and that Redis is running.`,
+      `CallAutomationModule: cannot connect to Redis at ${where} (${cause}). With the redis option set the module does not start without Redis: check ${redisOptionsOf(settings.target)} and that Redis is running.`,
     );
   }
 }

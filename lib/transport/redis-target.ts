@@ -33,6 +33,16 @@ export function describeRedisTarget(target: RedisTarget): string {
   }
 }
 
+/** The options that say where Redis is, for "check …" in error messages. */
+export function redisOptionsOf(target: RedisTarget): string {
+  const where = {
+    standalone: 'redis.url',
+    cluster: 'redis.cluster',
+    sentinel: 'redis.sentinels and redis.name',
+  }[target.kind];
+  return target.tls === undefined ? where : `${where} (and redis.tls)`;
+}
+
 /**
  * One connection to the target. `options` are those of a single connection; on a cluster they
  * apply to each node's connection, except what only the cluster client takes (the offline

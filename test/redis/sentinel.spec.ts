@@ -91,14 +91,18 @@ describe('Scale-out over Redis with Sentinel', () => {
         accepted.push(event.id);
         if (index === 5) {
           await redis.primary.stop();
-          // Once the sentinel has promoted the replica, the old primary comes back (empty) and
-          // the sentinel makes it a replica of the new one: waitForReplicas: 1 can be met again.
+          // Once the sentinel has promoted the replica, the old primary comes back (empty) as
+          // a replica of the new one: waitForReplicas: 1 can be met again.
           rejoining = waitFor(
             async () => (await redis.primaryPort()) !== oldPrimary,
             'the failover',
             30_000,
           ).then(async () => {
-            await redis.primary.restart();
+            await redis.primary.restart([
+              '--replicaof',
+              '127.0.0.1',
+              String(await redis.primaryPort()),
+            ]);
             restarted = true;
           });
         }

@@ -44,8 +44,11 @@ export class LocalRedisServer {
     return this.child !== undefined;
   }
 
-  /** Starts it (again) on the same port, empty. */
-  async restart(): Promise<void> {
+  /**
+   * Starts it (again) on the same port, empty; `extraArgs` are added for this start only (e.g.
+   * `['--replicaof', '127.0.0.1', '6380']` to bring a killed primary back as a replica).
+   */
+  async restart(extraArgs: readonly string[] = []): Promise<void> {
     if (this.child !== undefined) return;
     const tls = this.options.tls;
     const ports =
@@ -85,6 +88,7 @@ export class LocalRedisServer {
         '--logfile',
         '',
         ...(this.options.args ?? []),
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
