@@ -69,8 +69,9 @@ export function createRedisClient(
           : { enableTLSForSentinelMode: true, sentinelTLS: target.tls }),
         // Asks the sentinels again, for ever: after a failover the primary is another node.
         sentinelRetryStrategy: (attempt: number) => options.retryStrategy?.(attempt) ?? null,
-        // Follows a failover as soon as the sentinels announce it, not at the next error.
-        failoverDetector: true,
+        // No `failoverDetector`: with ioredis 6.0.0 it left connections closed for good after
+        // some failovers (seen under load in test/redis/sentinel.spec.ts); reconnecting asks
+        // the sentinels for the primary anyway.
       });
     case 'cluster': {
       const { lazyConnect, enableOfflineQueue, retryStrategy, ...nodeOptions } = options;

@@ -85,7 +85,15 @@ describe('Scale-out over Redis with Sentinel', () => {
           }
           expect(response?.status).toBe(503);
           counts.answered503++;
-          if (attempt > 600) throw new Error(`event ${index} refused for a minute`);
+          if (attempt > 600) {
+            throw new Error(
+              `event ${index} refused for a minute; the sentinel names port ${await redis.primaryPort()} (old ${oldPrimary}), old primary restarted: ${restarted}. Last errors:\n${apps
+                .flatMap((app) => app.logger.lines.filter((line) => line.level !== 'log'))
+                .slice(-4)
+                .map((line) => line.message)
+                .join('\n')}`,
+            );
+          }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         accepted.push(event.id);
@@ -96,7 +104,7 @@ describe('Scale-out over Redis with Sentinel', () => {
           rejoining = waitFor(
             async () => (await redis.primaryPort()) !== oldPrimary,
             'the failover',
-            30_000,
+            60_000,
           ).then(async () => {
             await redis.primary.restart([
               '--replicaof',

@@ -17,6 +17,7 @@ const INSTALL_HINT =
  */
 export class LocalRedisServer {
   private child: ChildProcess | undefined;
+  private output = '';
   /** Its own working folder (cluster node files). */
   readonly dir = mkdtempSync(join(tmpdir(), 'redis-server-'));
 
@@ -38,6 +39,11 @@ export class LocalRedisServer {
   /** `redis://` (or `rediss://` with TLS) on 127.0.0.1, without credentials. */
   get url(): string {
     return `${this.options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
+  }
+
+  /** The last lines it printed (its log): for the message of a failed test. */
+  get recentOutput(): string {
+    return this.output;
   }
 
   get running(): boolean {
@@ -93,9 +99,9 @@ export class LocalRedisServer {
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     // The last lines it printed: why it did not start, when it did not.
-    let output = '';
+    this.output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-2_000);
+      this.output = (this.output + chunk.toString()).slice(-4_000);
     });
     this.child = child;
     // Never leave a server behind, even when the process ends without stopping it.
@@ -105,7 +111,7 @@ export class LocalRedisServer {
       process.off('exit', kill);
       if (this.child === child) this.child = undefined;
     });
-    await waitForPong(this.port, child, tls, () => output);
+    await waitForPong(this.port, child, tls, () => this.output);
   }
 
   /** Kills it, as a crash would. */
