@@ -33,6 +33,7 @@ export type {
   EntraAuthOptions,
   IncomingCallAuthOptions,
   QuerySecretOptions,
+  RedisNode,
 } from './options/call-automation-options.interface';
 export type { ProcessorSnapshot } from './processor/call-event-matcher';
 export { EventProcessorService, type ProcessSummary } from './processor/event-processor.service';

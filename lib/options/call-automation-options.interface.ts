@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type {
   CallAutomationClient,
   CallAutomationClientOptions,
@@ -88,10 +89,31 @@ export interface IncomingCallAuthOptions {
   entra?: EntraAuthOptions;
 }
 
+/** A Redis Cluster node or a sentinel. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 /** Scale-out across replicas: Redis carries events between them. */
 export interface CallAutomationRedisOptions {
-  /** e.g. `redis://127.0.0.1:6379/0` */
-  url: string;
+  /**
+   * Standalone Redis, e.g. `redis://127.0.0.1:6379/0`, or `rediss://user:password@host:6380`
+   * (TLS, with an ACL user or `:password`). Give exactly one of `url`, `cluster`, `sentinels`.
+   */
+  url?: string;
+  /** Redis Cluster: some of its nodes (the client finds the others). Keys get a hash tag. */
+  cluster?: RedisNode[];
+  /** Sentinel: the sentinels; `name` is the primary they monitor. Follows failovers. */
+  sentinels?: RedisNode[];
+  /** With `sentinels`: the name of the primary (`sentinel monitor <name> ...`). */
+  name?: string;
+  /**
+   * TLS settings passed to ioredis (Node.js `tls.connect` options), e.g. `{ ca }` to trust a
+   * private CA. A `rediss://` URL turns TLS on by itself; for `cluster` and `sentinels`,
+   * giving `tls` turns it on.
+   */
+  tls?: ConnectionOptions;
   /** Prefix of every key and stream this module writes. @default 'acs:' */
   keyPrefix?: string;
   /**
@@ -101,6 +123,13 @@ export interface CallAutomationRedisOptions {
    * @default 30000
    */
   handlerClaimTimeoutMs?: number;
+  /**
+   * Webhooks answer 200 only once this many Redis replicas have the events (Redis `WAIT`
+   * after the hand-over, in the same round trip); 503 when fewer confirm within a second.
+   * Replication is asynchronous: without it, a failover can lose events already answered
+   * 200. Costs about one replication round trip per hand-over. @default 0
+   */
+  waitForReplicas?: number;
   /**
    * Bound of the event stream in Redis, in bytes of event JSON: past it the oldest entries
    * are trimmed; a batch larger than this is refused. @default 67108864 (64 MiB)
@@ -157,6 +186,15 @@ export interface CallAutomationModuleOptions {
    * the module closes anyway. @default 10000
    */
   shutdownGraceMs?: number;
+  /**
+   * On shutdown (`app.close()`, or SIGTERM with `app.enableShutdownHooks()`): first drain for up
+   * to this long. While draining, the Event Grid route (`incomingCallPath`) answers 503, so new
+   * calls go to another replica, callbacks are still accepted, and the calls in progress on this
+   * replica (pending waiters and operations, ongoing and running handlers) go on; the drain ends
+   * as soon as none is left. Keep it below your orchestrator's grace period (30 s by default in
+   * Kubernetes and Azure Container Apps) minus `shutdownGraceMs`. @default 0 (no drain)
+   */
+  drainTimeoutMs?: number;
   /** JWT check of callbacks (`webhookPath`); absent = no check. */
   auth?: CallbackAuthOptions;
   /**
@@ -235,5 +273,11 @@ export interface ResolvedCallAutomationOptions
   auth?: ResolvedCallbackAuth;
   callbackSecret?: ResolvedQuerySecret;
   incomingCallAuth?: ResolvedIncomingCallAuth;
-  redis?: Required<CallAutomationRedisOptions>;
+  redis?: ResolvedRedisOptions;
 }
+
+/** `redis` with its defaults filled in; exactly one of url, cluster, sentinels is set. */
+export type ResolvedRedisOptions = Required<
+  Omit<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>
+> &
+  Pick<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>;

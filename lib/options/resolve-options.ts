@@ -41,6 +41,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<keyof CallAutomationModuleOptio
   'maxDedupeIds',
   'maxBodyBytes',
   'shutdownGraceMs',
+  'drainTimeoutMs',
   'auth',
   'callbackSecret',
   'incomingCallAuth',
@@ -94,6 +95,7 @@ export function resolveOptions(
     maxDedupeIds: count(options.maxDedupeIds, 'maxDedupeIds', DEFAULT_MAX_DEDUPE_IDS),
     maxBodyBytes: count(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY_BYTES),
     shutdownGraceMs: count(options.shutdownGraceMs, 'shutdownGraceMs', DEFAULT_SHUTDOWN_GRACE_MS),
+    drainTimeoutMs: count(options.drainTimeoutMs, 'drainTimeoutMs', 0),
     emitToEventEmitter: flag(options.emitToEventEmitter, 'emitToEventEmitter', true),
     isGlobal: flag(options.isGlobal, 'isGlobal', false),
   };

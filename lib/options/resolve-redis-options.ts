@@ -4,32 +4,79 @@ import {
   DEFAULT_REDIS_MAX_STREAM_BYTES,
 } from '../constants';
 import { describeValue } from '../events/event-filter';
-import type { ResolvedCallAutomationOptions } from './call-automation-options.interface';
+import type { RedisNode, ResolvedCallAutomationOptions } from './call-automation-options.interface';
 import { count, fail } from './option-checks';
 
-const REDIS_KEYS = ['url', 'keyPrefix', 'handlerClaimTimeoutMs', 'maxStreamBytes'];
+const REDIS_KEYS = [
+  'url',
+  'cluster',
+  'sentinels',
+  'name',
+  'tls',
+  'keyPrefix',
+  'handlerClaimTimeoutMs',
+  'maxStreamBytes',
+  'waitForReplicas',
+];
+
+const FORMS =
+  '{ url } (standalone, redis:// or rediss://), { cluster: [{ host, port }] } (Redis Cluster) or { sentinels: [{ host, port }], name } (Sentinel)';
 
 /** `redis`: scale-out over Redis. */
 export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptions['redis'] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(
-      `redis must be an object { url, keyPrefix?, handlerClaimTimeoutMs?, maxStreamBytes? }, got ${describeValue(value)}`,
-    );
+    fail(`redis must be an object, one of ${FORMS}, got ${describeValue(value)}`);
   }
   const input = value as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!REDIS_KEYS.includes(key)) {
-      fail(
-        `unknown option 'redis.${key}'. redis takes url, keyPrefix, handlerClaimTimeoutMs and maxStreamBytes`,
-      );
+      fail(`unknown option 'redis.${key}'. redis takes ${REDIS_KEYS.join(', ')}`);
     }
   }
-  if (typeof input.url !== 'string' || !/^rediss?:\/\//.test(input.url)) {
-    fail(`redis.url must be a redis:// or rediss:// URL, got ${describeValue(input.url)}`);
+  const forms = ['url', 'cluster', 'sentinels'].filter((key) => input[key] !== undefined);
+  if (forms.length !== 1) {
+    fail(
+      forms.length === 0
+        ? `redis needs one of url, cluster or sentinels: ${FORMS}`
+        : `redis takes only one of url, cluster and sentinels, got ${forms.join(' and ')}`,
+    );
+  }
+  const location: Pick<
+    NonNullable<ResolvedCallAutomationOptions['redis']>,
+    'url' | 'cluster' | 'sentinels' | 'name'
+  > = {};
+  if (input.url !== undefined) {
+    if (typeof input.url !== 'string' || !/^rediss?:\/\//.test(input.url)) {
+      fail(`redis.url must be a redis:// or rediss:// URL, got ${describeValue(input.url)}`);
+    }
+    location.url = input.url;
+  }
+  if (input.cluster !== undefined) location.cluster = nodes(input.cluster, 'redis.cluster');
+  if (input.sentinels !== undefined) {
+    location.sentinels = nodes(input.sentinels, 'redis.sentinels');
+    if (typeof input.name !== 'string' || input.name === '') {
+      fail(
+        `redis.sentinels needs redis.name, the name of the primary the sentinels monitor (as in 'sentinel monitor <name> ...'), got ${describeValue(input.name)}`,
+      );
+    }
+    location.name = input.name;
+  } else if (input.name !== undefined) {
+    fail('redis.name is the Sentinel primary name: it goes with redis.sentinels');
+  }
+  const tls = input.tls;
+  if (tls !== undefined && (typeof tls !== 'object' || tls === null || Array.isArray(tls))) {
+    fail(
+      `redis.tls must be an object of Node.js TLS options (e.g. { ca }), got ${describeValue(tls)}`,
+    );
   }
   const keyPrefix = input.keyPrefix === undefined ? DEFAULT_REDIS_KEY_PREFIX : input.keyPrefix;
   if (typeof keyPrefix !== 'string') {
     fail(`redis.keyPrefix must be a string, got ${describeValue(input.keyPrefix)}`);
+  }
+  if (location.cluster !== undefined && keyPrefix === '') {
+    fail(
+      "redis.keyPrefix must not be empty with redis.cluster: it becomes the hash tag that keeps the module's keys in one slot",
+    );
   }
   const handlerClaimTimeoutMs = count(
     input.handlerClaimTimeoutMs,
@@ -49,5 +96,34 @@ export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptio
   if (maxStreamBytes < 1024) {
     fail(`redis.maxStreamBytes must be at least 1024, got ${maxStreamBytes}`);
   }
-  return { url: input.url, keyPrefix, handlerClaimTimeoutMs, maxStreamBytes };
+  const waitForReplicas = count(input.waitForReplicas, 'redis.waitForReplicas', 0);
+  return {
+    ...location,
+    waitForReplicas,
+    ...(tls === undefined ? {} : { tls }),
+    keyPrefix,
+    handlerClaimTimeoutMs,
+    maxStreamBytes,
+  };
+}
+
+/** A non-empty list of `{ host, port }`. */
+function nodes(value: unknown, name: string): RedisNode[] {
+  const valid =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every(
+      (node) =>
+        typeof node === 'object' &&
+        node !== null &&
+        typeof node.host === 'string' &&
+        node.host !== '' &&
+        Number.isInteger(node.port) &&
+        node.port > 0 &&
+        node.port < 65_536,
+    );
+  if (!valid) {
+    fail(`${name} must be a non-empty array of { host, port }, got ${describeValue(value)}`);
+  }
+  return (value as RedisNode[]).map(({ host, port }) => ({ host, port }));
 }

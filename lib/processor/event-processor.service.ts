@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -33,6 +34,9 @@ export interface ProcessSummary {
 
 type KindFilter<K extends string> = Omit<CallEventFilter, 'kind'> & { kind: K | readonly K[] };
 
+/** How often a drain looks whether calls are still in progress. */
+const DRAIN_POLL_MS = 50;
+
 /**
  * The event processor: correlates every callback with its call and operation, lets code
  * await events, runs ongoing and decorated handlers, and frees a call's state when it ends.
@@ -48,6 +52,7 @@ export class EventProcessorService
 {
   private readonly logger = new Logger('CallAutomation');
   private stopObserving: () => void = () => {};
+  private draining = false;
 
   constructor(
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
@@ -65,6 +70,43 @@ export class EventProcessorService
   async onModuleInit(): Promise<void> {
     this.stopObserving = this.telemetry.observe(() => this.snapshot());
     await this.bus.start(this.dispatcher);
+  }
+
+  /**
+   * True once shutdown has begun draining this replica (see `drain`): a readiness check
+   * answers "not ready" then, so that the balancer sends new work elsewhere.
+   */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Stops taking new calls (the Event Grid route answers 503 from now on) and waits until no
+   * call is in progress on this replica — no pending waiter or operation, no ongoing handler
+   * attached, no handler running — or `timeoutMs` (option drainTimeoutMs) has passed.
+   * Callbacks are still accepted meanwhile. Resolves true when drained, false on timeout.
+   * The module calls it at shutdown; it cannot be undone.
+   */
+  async drain(timeoutMs: number = this.options.drainTimeoutMs): Promise<boolean> {
+    this.draining = true;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { pendingWaiters, pendingOperations, callsWithOngoingHandlers } =
+        this.matcher.snapshot();
+      const running = this.runner.pending;
+      if (pendingWaiters + pendingOperations + callsWithOngoingHandlers + running === 0) {
+        return true;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.logger.warn(
+          `Still in progress ${timeoutMs} ms after draining began (option drainTimeoutMs): ${pendingWaiters} waiter(s), ${pendingOperations} operation(s), ${callsWithOngoingHandlers} call(s) with ongoing handlers, ${running} handler(s) running; shutting down anyway.`,
+        );
+        return false;
+      }
+      // Polled: what ends a call (an event, a timeout, a handler) has no single signal.
+      await sleep(Math.min(DRAIN_POLL_MS, left));
+    }
   }
 
   /** Pending waits end now, with an error that says the application is shutting down. */

@@ -73,4 +73,11 @@ export {
   phoneNumber,
   type WireIdentifier,
 } from './events/wire-identifiers';
-export { freePort, LocalRedisServer } from './redis/local-redis-server';
+export { LocalRedisCluster } from './redis/local-redis-cluster';
+export { LocalRedisSentinel } from './redis/local-redis-sentinel';
+export {
+  freePort,
+  LocalRedisServer,
+  type LocalRedisServerOptions,
+} from './redis/local-redis-server';
+export { createTestCertificates, type TestCertificates } from './redis/test-certificates';

@@ -8,6 +8,11 @@ export function createEventBus(options: ResolvedCallAutomationOptions): CallEven
   if (options.redis !== undefined) {
     return new RedisEventBus({
       url: options.redis.url,
+      cluster: options.redis.cluster,
+      sentinels: options.redis.sentinels,
+      name: options.redis.name,
+      tls: options.redis.tls,
+      waitForReplicas: options.redis.waitForReplicas,
       keyPrefix: options.redis.keyPrefix,
       handlerClaimTimeoutMs: options.redis.handlerClaimTimeoutMs,
       maxStreamBytes: options.redis.maxStreamBytes,

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-target';
 
 /**
  * Watches one ioredis connection: remembers its last error (for 503 and start-up messages) and
@@ -12,7 +12,7 @@ export class RedisConnectionMonitor {
   private closing = false;
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     private readonly description: string,
     private readonly logger: Logger,
     private readonly whileDown: string,

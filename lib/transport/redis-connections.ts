@@ -3,13 +3,17 @@ import type { RedisOptions } from 'ioredis';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import { type IoredisImporter, loadIoredis } from './load-ioredis';
 import { RedisConnectionMonitor } from './redis-connection-monitor';
+import {
+  createRedisClient,
+  describeRedisTarget,
+  type RedisTarget,
+  redisOptionsOf,
+} from './redis-target';
 import { STREAM_START_ID } from './stream-id';
 
 export interface RedisConnectionSettings {
-  /** The URL to connect to, with its password. */
-  url: string;
-  /** The URL for messages (password masked). */
-  redactedUrl: string;
+  /** Where Redis is (with its password). */
+  target: RedisTarget;
   keyPrefix: string;
   streamKey: string;
   publishTimeoutMs: number;
@@ -40,9 +44,10 @@ export async function openRedisConnections(
   logger: Logger,
   importer?: IoredisImporter,
 ): Promise<RedisConnections> {
-  const Redis = await loadIoredis(importer);
+  const ioredis = await loadIoredis(importer);
+  const where = describeRedisTarget(settings.target);
   const publisher = new RedisConnectionMonitor(
-    new Redis(settings.url, {
+    createRedisClient(ioredis, settings.target, {
       ...connectionOptions(settings, 'publish'),
       // Fail at once while disconnected, and after publishTimeoutMs when Redis stalls: the
       // webhook answers 503 and the sender retries; nothing waits in a queue.
@@ -50,26 +55,26 @@ export async function openRedisConnections(
       maxRetriesPerRequest: 0,
       commandTimeout: settings.publishTimeoutMs,
     }),
-    `publishing to ${settings.redactedUrl}`,
+    `publishing to ${where}`,
     logger,
     'Webhooks answer 503 until it is back.',
   );
   const reader = new RedisConnectionMonitor(
-    new Redis(settings.url, {
+    createRedisClient(ioredis, settings.target, {
       ...connectionOptions(settings, 'read'),
       // The blocking read waits through outages and is sent again after reconnecting.
       maxRetriesPerRequest: null,
     }),
-    `reading the event stream from ${settings.redactedUrl}`,
+    `reading the event stream from ${where}`,
     logger,
     'Reading resumes from the last position.',
   );
   const handlers = new RedisConnectionMonitor(
-    new Redis(settings.url, {
+    createRedisClient(ioredis, settings.target, {
       ...connectionOptions(settings, 'handlers'),
       maxRetriesPerRequest: null,
     }),
-    `running handlers from ${settings.redactedUrl}`,
+    `running handlers from ${where}`,
     logger,
     'Handlers of new events run once it is back.',
   );
@@ -84,7 +89,7 @@ export async function openRedisConnections(
       all.find((connection) => connection.lastError)?.lastError?.message ??
       (error as Error).message;
     throw new EventBusUnavailableError(
-      `CallAutomationModule: cannot connect to Redis at ${settings.redactedUrl} (${cause}). With the redis option set the module does not start without Redis: check redis.url and that Redis is running.`,
+      `CallAutomationModule: cannot connect to Redis at ${where} (${cause}). With the redis option set the module does not start without Redis: check ${redisOptionsOf(settings.target)} and that Redis is running.`,
     );
   }
 }

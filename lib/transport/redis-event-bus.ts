@@ -9,13 +9,13 @@ import type { IoredisImporter } from './load-ioredis';
 import type { RedisConnectionMonitor } from './redis-connection-monitor';
 import { openRedisConnections } from './redis-connections';
 import { RedisHandlerConsumer } from './redis-handler-consumer';
+import { redisKeyBase } from './redis-key-base';
 import { runPublishScript } from './redis-publish.script';
 import { RedisStreamReader, type StreamEntry } from './redis-stream-reader';
-import { redactRedisUrl } from './redis-url';
+import { type RedisLocation, redisTargetOf } from './redis-target';
 import { decodeStreamPayload, eventTextOf } from './stream-payload';
 
-export interface RedisEventBusOptions {
-  url: string;
+export interface RedisEventBusOptions extends RedisLocation {
   keyPrefix: string;
   /** How long a CloudEvent id is remembered across the cluster. */
   dedupeTtlMs: number;
@@ -35,6 +35,11 @@ export interface RedisEventBusOptions {
    * than this is refused. @default 67108864 (64 MiB)
    */
   maxStreamBytes?: number;
+  /**
+   * A hand-over succeeds only once this many Redis replicas confirmed it (`WAIT`, at most half
+   * of publishTimeoutMs); otherwise the webhook answers 503. @default 0 (no wait)
+   */
+  waitForReplicas?: number;
   /** A hand-over that takes longer fails (the webhook answers 503). @default 2000 */
   publishTimeoutMs?: number;
   /** How long start-up waits for Redis. @default 5000 */
@@ -98,6 +103,8 @@ interface Connected {
  */
 export class RedisEventBus implements CallEventBus {
   private readonly logger = new Logger('CallAutomation');
+  /** keyPrefix, hash-tagged on a cluster (see redis-key-base.ts). */
+  private readonly keyBase: string;
   private readonly streamKey: string;
   private readonly seenKey: string;
   private readonly group: string;
@@ -111,9 +118,10 @@ export class RedisEventBus implements CallEventBus {
     private readonly options: RedisEventBusOptions,
     private readonly importer?: IoredisImporter,
   ) {
-    this.streamKey = `${options.keyPrefix}events`;
-    this.seenKey = `${options.keyPrefix}seen`;
-    this.group = `${options.keyPrefix}handlers`;
+    this.keyBase = redisKeyBase(options.keyPrefix, options.cluster !== undefined);
+    this.streamKey = `${this.keyBase}events`;
+    this.seenKey = `${this.keyBase}seen`;
+    this.group = `${this.keyBase}handlers`;
     this.maxStreamBytes = options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
     // A group is one stream entry: it stays within the byte bound too.
     this.commits = new GroupCommit<EncodedEvent>(
@@ -222,8 +230,8 @@ export class RedisEventBus implements CallEventBus {
       result = await runPublishScript(publisher.client, {
         streamKey: this.streamKey,
         seenKey: this.seenKey,
-        sizesKey: `${this.options.keyPrefix}sizes`,
-        bytesKey: `${this.options.keyPrefix}bytes`,
+        sizesKey: `${this.keyBase}sizes`,
+        bytesKey: `${this.keyBase}bytes`,
         maxStreamBytes: this.maxStreamBytes,
         dedupeTtlMs: this.options.dedupeTtlMs,
         maxDedupeIds: this.options.maxDedupeIds,
@@ -232,6 +240,10 @@ export class RedisEventBus implements CallEventBus {
         group: this.group,
         ids: encoded.map(({ received }) => received.metadata.id),
         payloads: encoded.map(({ text }) => text),
+        waitForReplicas: this.options.waitForReplicas ?? 0,
+        waitTimeoutMs: Math.floor(
+          (this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS) / 2,
+        ),
       });
     } catch (error) {
       throw new EventBusUnavailableError(
@@ -250,6 +262,14 @@ export class RedisEventBus implements CallEventBus {
       }
     }
     // The handlers run where the consumer group hands the entry: see redis-handler-consumer.ts.
+    const wanted = this.options.waitForReplicas ?? 0;
+    if (result.replicas !== undefined && result.replicas < wanted) {
+      // The events are in the stream (they are delivered), but a failover now could lose
+      // them: the sender retries (a duplicate then) rather than count on them.
+      throw new EventBusUnavailableError(
+        `Only ${result.replicas} of the ${wanted} Redis replica(s) that redis.waitForReplicas asks for confirmed the events in time.`,
+      );
+    }
     return result.fresh;
   }
 
@@ -284,8 +304,7 @@ export class RedisEventBus implements CallEventBus {
   private async open(): Promise<Connected> {
     const { publisher, reader, handlers, startId } = await openRedisConnections(
       {
-        url: this.options.url,
-        redactedUrl: redactRedisUrl(this.options.url),
+        target: redisTargetOf(this.options),
         keyPrefix: this.options.keyPrefix,
         streamKey: this.streamKey,
         publishTimeoutMs: this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,

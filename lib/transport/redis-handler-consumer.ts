@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { LoopStop } from './loop-stop';
 import { fieldOf, type StreamEntry } from './redis-stream-reader';
+import type { RedisClient } from './redis-target';
 
 export interface HandlerConsumerSettings {
   streamKey: string;
@@ -55,8 +55,8 @@ export class RedisHandlerConsumer {
   private nextConsumerSweepAt = 0;
 
   constructor(
-    private readonly client: Redis,
-    private readonly acker: Redis,
+    private readonly client: RedisClient,
+    private readonly acker: RedisClient,
     private readonly settings: HandlerConsumerSettings,
     /**
      * Runs the entry's handlers; resolves once they have settled: true to acknowledge the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-target';
 import { STREAM_START_ID } from './stream-id';
 
 /**
@@ -99,6 +99,12 @@ export interface PublishScriptInput {
   group: string;
   ids: readonly string[];
   payloads: readonly string[];
+  /**
+   * When > 0: `WAIT` for this many replicas right after the script, in the same round trip
+   * (one pipeline), waiting at most `waitTimeoutMs`.
+   */
+  waitForReplicas?: number;
+  waitTimeoutMs?: number;
 }
 
 export interface PublishScriptResult {
@@ -108,11 +114,13 @@ export interface PublishScriptResult {
   entryId: string | undefined;
   /** The entry right before it in the stream (`0-0` when it is the first one). */
   previousId: string;
+  /** With `waitForReplicas`: how many replicas confirmed the write (WAIT's reply). */
+  replicas?: number;
 }
 
 /** Runs the script by its hash, loading it once when Redis does not know it (after a restart). */
 export async function runPublishScript(
-  client: Redis,
+  client: RedisClient,
   input: PublishScriptInput,
 ): Promise<PublishScriptResult> {
   const args = [
@@ -131,14 +139,40 @@ export async function runPublishScript(
     ...input.ids,
     ...input.payloads,
   ];
-  let reply: unknown;
-  try {
-    reply = await client.call('EVALSHA', SCRIPT_SHA, ...args);
-  } catch (error) {
-    if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-    reply = await client.call('EVAL', PUBLISH_SCRIPT, ...args);
+  const waitFor = input.waitForReplicas ?? 0;
+  if (waitFor === 0) {
+    let reply: unknown;
+    try {
+      reply = await client.call('EVALSHA', SCRIPT_SHA, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      reply = await client.call('EVAL', PUBLISH_SCRIPT, ...args);
+    }
+    return readReply(reply, input.ids.length);
   }
-  return readReply(reply, input.ids.length);
+  // A pipeline: the script and WAIT leave together (one round trip), and on a cluster the
+  // keyless WAIT goes to the node of the script's keys.
+  const waitArgs = [String(waitFor), String(input.waitTimeoutMs ?? 0)];
+  let replies = await client
+    .pipeline()
+    .call('EVALSHA', SCRIPT_SHA, ...args)
+    .call('WAIT', ...waitArgs)
+    .exec();
+  if (isNoScript(replies?.[0]?.[0])) {
+    replies = await client
+      .pipeline()
+      .call('EVAL', PUBLISH_SCRIPT, ...args)
+      .call('WAIT', ...waitArgs)
+      .exec();
+  }
+  const [script, wait] = replies ?? [];
+  if (script?.[0]) throw script[0];
+  if (wait?.[0]) throw wait[0];
+  return { ...readReply(script?.[1], input.ids.length), replicas: Number(wait?.[1]) };
+}
+
+function isNoScript(error: unknown): boolean {
+  return String((error as Error | undefined)?.message).startsWith('NOSCRIPT');
 }
 
 function readReply(reply: unknown, count: number): PublishScriptResult {

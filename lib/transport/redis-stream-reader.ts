@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { LoopStop } from './loop-stop';
+import type { RedisClient } from './redis-target';
 import { compareStreamIds } from './stream-id';
 
 /** Most stream entries read per round trip. */
@@ -27,7 +27,7 @@ export class RedisStreamReader {
   private readonly halt = new LoopStop();
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly streamKey: string,
     startId: string,
     private readonly onEntry: (entry: StreamEntry) => void,

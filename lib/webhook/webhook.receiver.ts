@@ -74,6 +74,8 @@ export class WebhookReceiver implements OnModuleDestroy {
    * are answered while waiters can still settle, then the routes refuse new work.
    */
   async onModuleDestroy(): Promise<void> {
+    // First the calls in progress end (new calls are refused meanwhile), then the webhooks.
+    if (this.options.drainTimeoutMs > 0) await this.processor.drain();
     const finished = await this.inFlight.drain(this.options.shutdownGraceMs);
     this.closed = true;
     if (!finished) {
@@ -154,6 +156,12 @@ export class WebhookReceiver implements OnModuleDestroy {
       selectIncomingCallEvents(readEventGridDelivery(parsed)),
     );
     this.assertOpen();
+    if (this.processor.isDraining) {
+      throw webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'This replica is shutting down and takes no new calls; deliver again (to another replica).',
+      );
+    }
     return this.dispatch(() => this.processor.processEvents(events));
   }
 

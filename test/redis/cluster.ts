@@ -1,10 +1,11 @@
 import type { Provider } from '@nestjs/common';
+import type { CallAutomationRedisOptions } from 'nestjs-call-automation';
 import { startApp, type TestApp } from '../support/app';
 
 /** `count` replicas of one app on different ports, sharing one Redis and keyPrefix. */
 export async function startCluster(
   count: number,
-  redis: { url: string; keyPrefix: string },
+  redis: CallAutomationRedisOptions,
   providers: Provider[] = [],
 ): Promise<TestApp[]> {
   const apps: TestApp[] = [];

@@ -5,9 +5,10 @@ import { RedisEventBus } from '../../lib/transport/redis-event-bus';
 
 describe('ioredis as an optional peer', () => {
   it('loads the Redis class lazily from the installed package', async () => {
-    const Redis = await loadIoredis();
+    const { Redis, Cluster } = await loadIoredis();
     expect(typeof Redis).toBe('function');
     expect(Redis.name).toBe('Redis');
+    expect(Cluster.name).toBe('Cluster');
   });
 
   it('fails start-up with "npm install ioredis" when the package is missing', async () => {

@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
       maxDedupeIds: 100_000,
       maxBodyBytes: 1_048_576,
       shutdownGraceMs: 10_000,
+      drainTimeoutMs: 0,
       emitToEventEmitter: true,
       isGlobal: false,
     });
@@ -35,6 +36,7 @@ describe('resolveOptions', () => {
     });
     expect(resolved.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
+      waitForReplicas: 0,
       keyPrefix: 'acs:',
       handlerClaimTimeoutMs: 30_000,
       maxStreamBytes: 64 * 1024 * 1024,
@@ -67,6 +69,19 @@ describe('resolveOptions', () => {
       /redis.handlerClaimTimeoutMs must be a whole number/,
     ],
     [{ redis: { url: 'redis://r', maxStreamBytes: 100 } }, /redis.maxStreamBytes must be at least/],
+    [{ redis: { keyPrefix: 'x:' } }, /redis needs one of url, cluster or sentinels/],
+    [
+      { redis: { url: 'redis://r', cluster: [{ host: 'h', port: 1 }] } },
+      /only one of url, cluster and sentinels, got url and cluster/,
+    ],
+    [{ redis: { cluster: [] } }, /redis.cluster must be a non-empty array of \{ host, port \}/],
+    [{ redis: { sentinels: [{ host: 'h', port: 26379 }] } }, /redis.sentinels needs redis.name/],
+    [{ redis: { url: 'redis://r', name: 'p' } }, /redis.name .* goes with redis.sentinels/],
+    [{ redis: { url: 'rediss://r', tls: 'yes' } }, /redis.tls must be an object/],
+    [
+      { redis: { cluster: [{ host: 'h', port: 1 }], keyPrefix: '' } },
+      /redis.keyPrefix must not be empty with redis.cluster/,
+    ],
     [{ webhookpath: 'x' }, /unknown option 'webhookpath'/],
     [{ isGlobal: 'yes' }, /isGlobal must be true or false/],
   ])('refuses %j at start-up, naming the option', (options, message) => {

@@ -1,0 +1,117 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { RedisNode } from '../options/call-automation-options.interface';
+import type { Ioredis } from './load-ioredis';
+import { redactRedisUrl } from './redis-url';
+
+export type { RedisNode };
+
+/** Where the bus's Redis is, in one of the three forms users deploy it. */
+export type RedisTarget = (
+  | { kind: 'standalone'; url: string }
+  | { kind: 'cluster'; nodes: readonly RedisNode[] }
+  | { kind: 'sentinel'; sentinels: readonly RedisNode[]; name: string }
+) & {
+  /** TLS settings (e.g. `{ ca }`), for `rediss://` URLs and cluster / sentinel nodes. */
+  tls?: ConnectionOptions;
+};
+
+/** A connection of any form: both classes take the same commands and emit the same events. */
+export type RedisClient = Redis | Cluster;
+
+/** The target fit for logs and error messages (no password). */
+export function describeRedisTarget(target: RedisTarget): string {
+  const nodes = (list: readonly RedisNode[]) =>
+    list.map(({ host, port }) => `${host}:${port}`).join(', ');
+  switch (target.kind) {
+    case 'standalone':
+      return redactRedisUrl(target.url);
+    case 'cluster':
+      return `the Redis Cluster of ${nodes(target.nodes)}`;
+    case 'sentinel':
+      return `the primary '${target.name}' of the sentinels ${nodes(target.sentinels)}`;
+  }
+}
+
+/** The options that say where Redis is, for "check …" in error messages. */
+export function redisOptionsOf(target: RedisTarget): string {
+  const where = {
+    standalone: 'redis.url',
+    cluster: 'redis.cluster',
+    sentinel: 'redis.sentinels and redis.name',
+  }[target.kind];
+  return target.tls === undefined ? where : `${where} (and redis.tls)`;
+}
+
+/**
+ * One connection to the target. `options` are those of a single connection; on a cluster they
+ * apply to each node's connection, except what only the cluster client takes (the offline
+ * queue).
+ */
+export function createRedisClient(
+  ioredis: Ioredis,
+  target: RedisTarget,
+  options: RedisOptions,
+): RedisClient {
+  const tls = target.tls === undefined ? {} : { tls: target.tls };
+  switch (target.kind) {
+    case 'standalone':
+      return new ioredis.Redis(target.url, { ...options, ...tls });
+    case 'sentinel':
+      return new ioredis.Redis({
+        ...options,
+        ...tls,
+        sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+        name: target.name,
+        // The sentinels themselves are reached like the nodes (TLS when the nodes use it).
+        ...(target.tls === undefined
+          ? {}
+          : { enableTLSForSentinelMode: true, sentinelTLS: target.tls }),
+        // Asks the sentinels again, for ever: after a failover the primary is another node.
+        sentinelRetryStrategy: (attempt: number) => options.retryStrategy?.(attempt) ?? null,
+        // No `failoverDetector`: with ioredis 6.0.0 it left connections closed for good after
+        // some failovers (seen under load in test/redis/sentinel.spec.ts); reconnecting asks
+        // the sentinels for the primary anyway.
+      });
+    case 'cluster': {
+      const { lazyConnect, enableOfflineQueue, retryStrategy, ...nodeOptions } = options;
+      const clusterOptions: ClusterOptions = {
+        lazyConnect,
+        clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? null,
+        redisOptions: { ...nodeOptions, ...tls },
+        ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      };
+      return new ioredis.Cluster(
+        target.nodes.map(({ host, port }) => ({ host, port })),
+        clusterOptions,
+      );
+    }
+  }
+}
+
+/** The forms of the `redis` option, as the bus takes them (validated by resolve-redis-options.ts). */
+export interface RedisLocation {
+  url?: string;
+  cluster?: readonly RedisNode[];
+  sentinels?: readonly RedisNode[];
+  name?: string;
+  tls?: ConnectionOptions;
+}
+
+/** The target a `redis` option names: cluster, else sentinels, else the URL. */
+export function redisTargetOf(location: RedisLocation): RedisTarget {
+  const tls = location.tls === undefined ? {} : { tls: location.tls };
+  if (location.cluster !== undefined && location.cluster.length > 0) {
+    return { kind: 'cluster', nodes: location.cluster, ...tls };
+  }
+  if (location.sentinels !== undefined && location.sentinels.length > 0) {
+    if (location.name === undefined) {
+      throw new Error('redis.sentinels needs redis.name (the name the sentinels monitor)');
+    }
+    return { kind: 'sentinel', sentinels: location.sentinels, name: location.name, ...tls };
+  }
+  if (location.url === undefined) {
+    throw new Error('the redis option needs url, cluster or sentinels');
+  }
+  return { kind: 'standalone', url: location.url, ...tls };
+}
