@@ -101,7 +101,8 @@ describe('AcsEmulator: callback tokens (RS256 JWT) and the OpenID documents', ()
     });
     const unsigned = await emulator.signToken({ algorithm: 'none' });
     expect(decodeProtectedHeader(unsigned).alg).toBe('none');
-    await expect(verify(unsigned)).rejects.toBeDefined();
+    // An unsigned token is refused for its algorithm, before any key is looked at.
+    await expect(verify(unsigned)).rejects.toMatchObject({ code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
   });
 
   it('two emulators have different keys', async () => {
@@ -111,7 +112,11 @@ describe('AcsEmulator: callback tokens (RS256 JWT) and the OpenID documents', ()
         audience: emulator.auth.audience,
         issuer: emulator.auth.issuer,
       });
-      await expect(verify(token)).rejects.toBeDefined();
+      // Its key id is not in this emulator's key set (each emulator makes its own key pair).
+      expect(decodeProtectedHeader(token).kid).not.toBe(
+        decodeProtectedHeader(await emulator.signToken()).kid,
+      );
+      await expect(verify(token)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
     } finally {
       await other.stop();
     }
