@@ -62,6 +62,7 @@ describe('Scale-out over Redis with Sentinel', () => {
     try {
       let rejoining: Promise<void> | undefined;
       let restarted = false;
+      let promoted: number | undefined;
       let okAfterRestart = 0;
       for (let index = 0; okAfterRestart < 10; index++) {
         const callConnectionId = `call-failover-${index}`;
@@ -106,11 +107,8 @@ describe('Scale-out over Redis with Sentinel', () => {
             'the failover',
             60_000,
           ).then(async () => {
-            await redis.primary.restart([
-              '--replicaof',
-              '127.0.0.1',
-              String(await redis.primaryPort()),
-            ]);
+            promoted = await redis.primaryPort();
+            await redis.primary.restart(['--replicaof', '127.0.0.1', String(promoted)]);
             restarted = true;
           });
         }
@@ -125,7 +123,10 @@ describe('Scale-out over Redis with Sentinel', () => {
       );
       counts.handlersRan = accepted.filter((id) => handledIds.includes(id)).length;
       console.log(`Sentinel failover: ${JSON.stringify(counts)}`);
-      expect(await redis.primaryPort()).not.toBe(oldPrimary);
+      // The sentinel promoted the replica. (On a loaded machine it may later fail back to the old
+      // primary once that has rejoined: what counts is that the switch happened and lost nothing.)
+      expect(promoted).toBeDefined();
+      expect(promoted).not.toBe(oldPrimary);
       expect(counts.answered503).toBeGreaterThan(0);
       expect(counts.handlersRan).toBe(counts.events);
     } finally {
