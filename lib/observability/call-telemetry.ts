@@ -37,6 +37,39 @@ const DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 ];
 
+/** The gauges of what one replica holds, each read from the processor's snapshot. */
+const GAUGES: readonly {
+  name: string;
+  description: string;
+  unit: string;
+  read(snapshot: ProcessorSnapshot): number;
+}[] = [
+  {
+    name: METRICS.pendingWaiters,
+    description: 'waitForEvent calls still waiting on this replica',
+    unit: '{waiter}',
+    read: (now) => now.pendingWaiters,
+  },
+  {
+    name: METRICS.pendingOperations,
+    description: 'Awaitable operations whose outcome event has not come yet, on this replica',
+    unit: '{operation}',
+    read: (now) => now.pendingOperations,
+  },
+  {
+    name: METRICS.backlogSize,
+    description: 'Unclaimed events kept for late waiters, on this replica',
+    unit: '{event}',
+    read: (now) => now.backlogEvents,
+  },
+  {
+    name: METRICS.callsWithOngoingHandlers,
+    description: 'Calls with at least one ongoing event processor attached, on this replica',
+    unit: '{call}',
+    read: (now) => now.callsWithOngoingHandlers,
+  },
+];
+
 /**
  * The library's traces and metrics, through `@opentelemetry/api` only. Resolved once, when the
  * module starts: without the API, or without a tracer or meter provider registered by the app
@@ -208,31 +241,19 @@ export class CallTelemetry {
     const instruments = this.instruments;
     if (instruments === undefined) return () => {};
     const { meter } = instruments;
-    const waiters = meter.createObservableGauge(METRICS.pendingWaiters, {
-      description: 'waitForEvent calls still waiting on this replica',
-      unit: '{waiter}',
-    });
-    const operations = meter.createObservableGauge(METRICS.pendingOperations, {
-      description: 'Awaitable operations whose outcome event has not come yet, on this replica',
-      unit: '{operation}',
-    });
-    const backlog = meter.createObservableGauge(METRICS.backlogSize, {
-      description: 'Unclaimed events kept for late waiters, on this replica',
-      unit: '{event}',
-    });
-    const calls = meter.createObservableGauge(METRICS.callsWithOngoingHandlers, {
-      description: 'Calls with at least one ongoing event processor attached, on this replica',
-      unit: '{call}',
-    });
-    const observables = [waiters, operations, backlog, calls];
+    const gauges = GAUGES.map((gauge) => ({
+      read: gauge.read,
+      observable: meter.createObservableGauge(gauge.name, {
+        description: gauge.description,
+        unit: gauge.unit,
+      }),
+    }));
+    const observables = gauges.map((gauge) => gauge.observable);
     const callback = (result: {
       observe(observable: (typeof observables)[number], value: number): void;
     }): void => {
       const now = snapshot();
-      result.observe(waiters, now.pendingWaiters);
-      result.observe(operations, now.pendingOperations);
-      result.observe(backlog, now.backlogEvents);
-      result.observe(calls, now.callsWithOngoingHandlers);
+      for (const gauge of gauges) result.observe(gauge.observable, gauge.read(now));
     };
     meter.addBatchObservableCallback(callback, observables);
     return () => meter.removeBatchObservableCallback(callback, observables);
