@@ -16,6 +16,9 @@ import {
   DEFAULT_WEBHOOK_PATH,
 } from './constants';
 import { CallEventHandlersExplorer } from './discovery/call-event-handlers.explorer';
+import { MediaStreamHandlersExplorer } from './discovery/media-stream-handlers.explorer';
+import { mediaSessionRegistryProvider } from './media/media.providers';
+import { MediaStreamGateway } from './media/media-stream-gateway';
 import { CallAutomationHealth } from './observability/call-automation-health';
 import { CallTelemetry } from './observability/call-telemetry';
 import type {
@@ -101,6 +104,9 @@ function withServices(
       InFlightRequests,
       WebhookReceiver,
       WebhookBodyReaderInstaller,
+      mediaSessionRegistryProvider,
+      MediaStreamHandlersExplorer,
+      MediaStreamGateway,
       { provide: WEBHOOK_HOST_MODULE, useValue: definition.module },
     ],
     // CallAutomationHealth: for the Terminus indicator (nestjs-call-automation/terminus).

@@ -11,6 +11,7 @@ export {
 export type { CommunicationIdentifier } from './client/sdk-types';
 export { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from './constants';
 export { OnCallEvent } from './decorators/on-call-event.decorator';
+export { OnMediaStream } from './decorators/on-media-stream.decorator';
 export * from './errors';
 export type {
   CallEvent,
@@ -25,13 +26,27 @@ export type { CloudEvent } from './events/cloud-event';
 export type { CallEventFilter, CallEventPredicate } from './events/event-filter';
 export type { IncomingCall, WireCommunicationIdentifier } from './events/incoming-call.event';
 export { KNOWN_CALL_EVENT_KINDS } from './events/known-event-kinds';
+export type {
+  DtmfDataEvent,
+  MediaCallEvent,
+  MediaCallEventKind,
+  TranscriptionDataEvent,
+} from './events/media-call-events';
 export { parseCallEvent } from './events/parse-call-event';
+export type { MediaStreamSession } from './media/media-stream-session';
+export {
+  MalformedStreamingMessageError,
+  parseStreamingMessage,
+  type StreamingMessage,
+  type UnknownStreamingMessage,
+} from './media/streaming-message';
 export type {
   CallAutomationModuleOptions,
   CallAutomationRedisOptions,
   CallbackAuthOptions,
   EntraAuthOptions,
   IncomingCallAuthOptions,
+  MediaStreamingOptions,
   QuerySecretOptions,
   RedisNode,
 } from './options/call-automation-options.interface';

@@ -18,6 +18,7 @@ import { CallAutomationShutdownError } from '../errors/call-automation-shutdown.
 import { CallDisconnectedError } from '../errors/call-disconnected.error';
 import { CallOperationFailedError } from '../errors/call-operation-failed.error';
 import type { IncomingCall } from '../events/incoming-call.event';
+import { type StreamingCallOptions, withTransportUrl } from '../media/transport-url-defaults';
 import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import { EventProcessorService } from '../processor/event-processor.service';
@@ -204,19 +205,20 @@ export class CallAutomationService {
    */
   private startCall<
     N extends 'createCall' | 'createGroupCall' | 'answerCall' | 'connectCall',
-    O extends { operationContext?: string },
+    O extends { operationContext?: string } & StreamingCallOptions,
   >(
     name: N,
     options: WithCallbackUrl<O>,
     send: (callbackUrl: string, options: O) => Promise<CreateCallResult>,
   ): Promise<Awaitable<N, CreateCallResult>> {
     const { callbackUrl, ...rest } = options;
+    // `rest` is O itself: WithCallbackUrl only added callbackUrl, taken out above.
+    const sdkOptions = withTransportUrl(rest as O, this.options.mediaStreaming?.publicUrl);
     return this.runner.run({
       name,
       ...contextOf(rest),
-      // `rest` is O itself: WithCallbackUrl only added callbackUrl, taken out above.
       send: (operationContext) =>
-        send(this.runner.defaults.callUrl(name, callbackUrl), { ...(rest as O), operationContext }),
+        send(this.runner.defaults.callUrl(name, callbackUrl), { ...sdkOptions, operationContext }),
       callOf: callIdOf,
     });
   }

@@ -5,3 +5,4 @@ export { CallAutomationTimeoutError } from './call-automation-timeout.error';
 export { CallDisconnectedError } from './call-disconnected.error';
 export { CallOperationFailedError } from './call-operation-failed.error';
 export { EventBusUnavailableError } from './event-bus-unavailable.error';
+export { MediaStreamClosedError } from './media-stream-closed.error';

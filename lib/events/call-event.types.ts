@@ -1,5 +1,6 @@
 import type { CallAutomationEvent } from '@azure/communication-call-automation';
 import type { IncomingCall } from './incoming-call.event';
+import type { MediaCallEvent, MediaCallEventKind } from './media-call-events';
 
 /** Every event the SDK's `parseCallAutomationEvent` knows, with the SDK's own types. */
 export type KnownCallAutomationEvent = CallAutomationEvent;
@@ -7,8 +8,11 @@ export type KnownCallAutomationEvent = CallAutomationEvent;
 /** `kind` of an event the SDK knows (`'CallConnected'`, `'PlayCompleted'`, ...). */
 export type KnownCallEventKind = KnownCallAutomationEvent['kind'];
 
-/** Every kind this library names: the SDK's kinds plus Event Grid's `IncomingCall`. */
-export type CallEventKind = KnownCallEventKind | 'IncomingCall';
+/**
+ * Every kind this library names: the SDK's kinds, Event Grid's `IncomingCall`, and the media
+ * WebSocket's `TranscriptionData` and `DtmfData`.
+ */
+export type CallEventKind = KnownCallEventKind | 'IncomingCall' | MediaCallEventKind;
 
 /**
  * An event whose type the SDK does not know (a newer service version, a preview feature):
@@ -24,7 +28,7 @@ export interface UnknownCallEvent {
 }
 
 /** What handlers and waiters receive. */
-export type CallEvent = KnownCallAutomationEvent | IncomingCall;
+export type CallEvent = KnownCallAutomationEvent | IncomingCall | MediaCallEvent;
 
 /** Any event that reaches the processor: one this library knows, or one it does not. */
 export type AnyCallEvent = CallEvent | UnknownCallEvent;
@@ -34,7 +38,9 @@ export type CallEventOfKind<K extends string> = K extends KnownCallEventKind
   ? Extract<KnownCallAutomationEvent, { kind: K }>
   : K extends 'IncomingCall'
     ? IncomingCall
-    : UnknownCallEvent;
+    : K extends MediaCallEventKind
+      ? Extract<MediaCallEvent, { kind: K }>
+      : UnknownCallEvent;
 
 /** The CloudEvent envelope of an event: what `parseCallAutomationEvent` drops. */
 export interface CallEventMetadata {

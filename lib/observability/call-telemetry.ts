@@ -68,6 +68,12 @@ const GAUGES: readonly {
     unit: '{call}',
     read: (now) => now.callsWithOngoingHandlers,
   },
+  {
+    name: METRICS.mediaSessions,
+    description: 'Media stream WebSockets open on this replica',
+    unit: '{session}',
+    read: (now) => now.mediaSessions,
+  },
 ];
 
 /**

@@ -137,6 +137,20 @@ export interface CallAutomationRedisOptions {
   maxStreamBytes?: number;
 }
 
+/** `mediaStreaming`: the WebSocket route ACS streams call audio and transcription to. */
+export interface MediaStreamingOptions {
+  /** Route of the WebSocket on the app's own HTTP server (the global prefix applies). @default 'api/media' */
+  path?: string;
+  /**
+   * The `wss://` (or `ws://`) URL of that route as ACS reaches *this* replica: filled in as
+   * `transportUrl` wherever an operation's `mediaStreamingOptions` / `transcriptionOptions`
+   * omit it. @default undefined (nothing filled in)
+   */
+  publicUrl?: string;
+  /** Largest inbound message, in bytes; a larger one closes the socket with code 1009. @default 1048576 (1 MiB) */
+  maxMessageBytes?: number;
+}
+
 export interface CallAutomationModuleOptions {
   /** ACS connection string (`endpoint=...;accesskey=...`): the module builds the SDK client. */
   connectionString?: string;
@@ -209,6 +223,12 @@ export interface CallAutomationModuleOptions {
   /** Scale-out across replicas; absent = in-process only. */
   redis?: CallAutomationRedisOptions;
   /**
+   * Serve ACS's media-streaming and transcription WebSocket (`MediaStreamSession`,
+   * `@OnMediaStream`); absent = no WebSocket route. With `auth`, the handshake's token is
+   * checked as callbacks' are.
+   */
+  mediaStreaming?: MediaStreamingOptions;
+  /**
    * Also emit every event on `@nestjs/event-emitter` as `call-automation.<Kind>` when
    * `EventEmitterModule` is imported. @default true
    */
@@ -264,6 +284,7 @@ export interface ResolvedCallAutomationOptions
     | 'callbackSecret'
     | 'incomingCallAuth'
     | 'redis'
+    | 'mediaStreaming'
   > {
   connectionString?: string;
   clientOptions?: CallAutomationClientOptions;
@@ -274,6 +295,14 @@ export interface ResolvedCallAutomationOptions
   callbackSecret?: ResolvedQuerySecret;
   incomingCallAuth?: ResolvedIncomingCallAuth;
   redis?: ResolvedRedisOptions;
+  mediaStreaming?: ResolvedMediaStreamingOptions;
+}
+
+/** `mediaStreaming` after defaults. */
+export interface ResolvedMediaStreamingOptions {
+  path: string;
+  publicUrl?: string;
+  maxMessageBytes: number;
 }
 
 /** `redis` with its defaults filled in; exactly one of url, cluster, sentinels is set. */

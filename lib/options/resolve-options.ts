@@ -21,6 +21,7 @@ import { count, fail, flag, routePath } from './option-checks';
 import { resolveCallbackAuth } from './resolve-callback-auth';
 import { resolveCallbackUri, resolveClientOptions } from './resolve-client-options';
 import { resolveIncomingCallAuth } from './resolve-incoming-call-auth';
+import { resolveMediaStreaming } from './resolve-media-streaming';
 import { resolveQuerySecret } from './resolve-query-secret';
 import { resolveRedisOptions } from './resolve-redis-options';
 
@@ -46,6 +47,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<keyof CallAutomationModuleOptio
   'callbackSecret',
   'incomingCallAuth',
   'redis',
+  'mediaStreaming',
   'emitToEventEmitter',
   'isGlobal',
 ]);
@@ -117,5 +119,12 @@ export function resolveOptions(
     resolved.incomingCallAuth = resolveIncomingCallAuth(options.incomingCallAuth);
   }
   if (options.redis !== undefined) resolved.redis = resolveRedisOptions(options.redis);
+  if (options.mediaStreaming !== undefined) {
+    resolved.mediaStreaming = resolveMediaStreaming(options.mediaStreaming);
+    const { path } = resolved.mediaStreaming;
+    if (path === resolved.webhookPath || path === resolved.incomingCallPath) {
+      fail(`mediaStreaming.path must differ from webhookPath and incomingCallPath, got '${path}'`);
+    }
+  }
   return resolved;
 }

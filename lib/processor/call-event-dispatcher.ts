@@ -1,8 +1,10 @@
+import type { CallDisconnected } from '@azure/communication-call-automation';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CALL_AUTOMATION_OPTIONS, EVENT_EMITTER_PREFIX } from '../constants';
 import { CallEventHandlersExplorer } from '../discovery/call-event-handlers.explorer';
 import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
+import { MediaSessionRegistry } from '../media/media-session-registry';
 import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventSink, ReceivedEvent } from '../transport/call-event-bus.interface';
@@ -39,6 +41,7 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
     private readonly moduleRef: ModuleRef,
     @Inject(CALL_AUTOMATION_OPTIONS) private readonly options: ResolvedCallAutomationOptions,
     private readonly telemetry: CallTelemetry,
+    private readonly media: MediaSessionRegistry,
   ) {}
 
   /** Looks up `EventEmitter2` once, when the bridge is on and `EventEmitterModule` is imported. */
@@ -47,14 +50,19 @@ export class CallEventDispatcher implements CallEventSink, OnModuleInit {
   }
 
   deliver(received: ReceivedEvent): void {
+    const { event } = received;
     if (received.traceparent === undefined) {
-      this.matcher.deliver(received.event, received.metadata, received.source);
-      return;
+      this.matcher.deliver(event, received.metadata, received.source);
+    } else {
+      // From another replica: what this event settles links to the webhook span that took it.
+      this.telemetry.withTraceparent(received.traceparent, () =>
+        this.matcher.deliver(event, received.metadata, received.source),
+      );
     }
-    // From another replica: what this event settles links to the webhook span that took it.
-    this.telemetry.withTraceparent(received.traceparent, () =>
-      this.matcher.deliver(received.event, received.metadata, received.source),
-    );
+    // The call's media streams on this replica end with it.
+    if (event.kind === 'CallDisconnected' && typeof event.callConnectionId === 'string') {
+      this.media.callDisconnected(event.callConnectionId, event as CallDisconnected);
+    }
   }
 
   /** Resolves once every handler of this event has settled (the Redis bus then acknowledges it). */

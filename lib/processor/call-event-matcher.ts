@@ -37,6 +37,8 @@ export interface ProcessorSnapshot {
   readonly backlogEvicted: number;
   /** Calls whose CallDisconnected this replica still remembers. */
   readonly recentlyDisconnectedCalls: number;
+  /** Media stream WebSockets open on this replica (`mediaStreaming`). */
+  readonly mediaSessions: number;
 }
 
 export interface CallEventMatcherOptions {
@@ -107,7 +109,7 @@ export class CallEventMatcher {
   }
 
   /** What this replica holds now, for diagnostics and tests (a copy, read-only). */
-  snapshot(): ProcessorSnapshot {
+  snapshot(): Omit<ProcessorSnapshot, 'mediaSessions'> {
     return {
       pendingWaiters: this.waiters.size,
       pendingOperations: this.operations.size,

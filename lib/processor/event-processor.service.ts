@@ -8,10 +8,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { CALL_AUTOMATION_OPTIONS, CALL_EVENT_BUS } from '../constants';
+import { CallAutomationConfigurationError } from '../errors/call-automation-configuration.error';
 import type { AnyCallEvent, CallEvent, CallEventOfKind } from '../events/call-event.types';
 import { jsonTextOf, readCloudEvents } from '../events/cloud-event';
 import type { CallEventFilter, CallEventPredicate } from '../events/event-filter';
 import { metadataOf, toCallEvent } from '../events/to-call-event';
+import { MediaSessionRegistry } from '../media/media-session-registry';
+import type { MediaStreamSession } from '../media/media-stream-session';
 import { CallTelemetry } from '../observability/call-telemetry';
 import type { ResolvedCallAutomationOptions } from '../options/call-automation-options.interface';
 import type { CallEventBus, ReceivedEvent } from '../transport/call-event-bus.interface';
@@ -61,6 +64,7 @@ export class EventProcessorService
     private readonly dispatcher: CallEventDispatcher,
     private readonly runner: IsolatedHandlerRunner,
     private readonly telemetry: CallTelemetry,
+    private readonly media: MediaSessionRegistry,
   ) {}
 
   /**
@@ -109,10 +113,14 @@ export class EventProcessorService
     }
   }
 
-  /** Pending waits end now, with an error that says the application is shutting down. */
+  /**
+   * Pending waits end now, with an error that says the application is shutting down; media
+   * sessions close (1001). After the drain, so calls in progress keep their streams till then.
+   */
   onModuleDestroy(): void {
     this.stopObserving();
     this.matcher.close();
+    this.media.shutdown();
   }
 
   /** Lets handlers that are still running finish (for up to shutdownGraceMs), then closes the bus. */
@@ -180,6 +188,24 @@ export class EventProcessorService
   }
 
   /**
+   * Resolves with the call's media stream session (the `mediaStreaming` WebSocket ACS opened
+   * for it on this replica), whether it connected before or after this call; the same object
+   * `@OnMediaStream` methods get. Rejects like `waitForEvent`: `CallAutomationTimeoutError`
+   * after `timeoutMs` (default `defaultTimeoutMs`), the signal's reason when aborted,
+   * `CallDisconnectedError` when the call ends first, `CallAutomationShutdownError` on shutdown.
+   */
+  waitForMediaStream(callConnectionId: string, options?: WaitOptions): Promise<MediaStreamSession> {
+    if (this.options.mediaStreaming === undefined) {
+      return Promise.reject(
+        new CallAutomationConfigurationError(
+          'waitForMediaStream needs the media WebSocket route: set mediaStreaming in CallAutomationModule.forRoot({ mediaStreaming: {} }).',
+        ),
+      );
+    }
+    return this.media.wait(callConnectionId, options);
+  }
+
+  /**
    * Runs `handler` for every event of these kinds (`'*'` for all) of the call, until the
    * returned function is called or the call disconnects. A call that has already ended (its
    * CallDisconnected was delivered less than `disconnectedCallTtlMs` ago) keeps no handler:
@@ -232,7 +258,7 @@ export class EventProcessorService
    * counts for diagnostics, health checks and tests. A copy: changing it changes nothing.
    */
   snapshot(): ProcessorSnapshot {
-    return this.matcher.snapshot();
+    return { ...this.matcher.snapshot(), mediaSessions: this.media.size };
   }
 
   /**

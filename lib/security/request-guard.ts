@@ -48,6 +48,19 @@ export class RequestGuard {
     this.token?.checkHeader(request.authorization);
   }
 
+  /** Whether a bearer token is checked. */
+  get checksToken(): boolean {
+    return this.token !== undefined;
+  }
+
+  /**
+   * The bearer token alone, with the same verifier and key cache: the media WebSocket's
+   * handshake, to which ACS sends its token but which `transportUrl` may not carry a secret to.
+   */
+  async verifyToken(authorization: string | undefined): Promise<void> {
+    await this.token?.verify(authorization);
+  }
+
   /** `secretOnly`: for requests the sender makes without a token (the CloudEvents OPTIONS handshake). */
   async verify(request: RequestCredentials, secretOnly = false): Promise<void> {
     this.secret?.check(request.url);

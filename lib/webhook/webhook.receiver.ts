@@ -1,5 +1,5 @@
 import {
-  type HttpException,
+  HttpException,
   HttpStatus,
   Inject,
   Injectable,
@@ -194,6 +194,24 @@ export class WebhookReceiver implements OnModuleDestroy {
     }
   }
 
+  /**
+   * The refusal of a media WebSocket handshake (`mediaStreaming` with `auth`): its bearer
+   * token is checked by the callbacks' verifier, with their key cache; 401 when missing or
+   * invalid, 503 when the keys cannot be had now. Undefined when it may go on (or without `auth`).
+   */
+  async refusalOfMediaHandshake(request: WebhookRequest): Promise<HttpException | undefined> {
+    if (!this.callbackGuard.checksToken) return undefined;
+    const target = requestTarget(request);
+    try {
+      await this.callbackGuard.verifyToken(headerOf(request, 'authorization'));
+      return undefined;
+    } catch (error) {
+      const answer = this.authenticationError(error, 'a media stream handshake', target);
+      if (answer instanceof HttpException) return answer;
+      throw answer;
+    }
+  }
+
   private async authenticate(
     guard: RequestGuard,
     request: WebhookRequest,
@@ -208,23 +226,28 @@ export class WebhookReceiver implements OnModuleDestroy {
         secretOnly,
       );
     } catch (error) {
-      if (error instanceof CredentialsRejectedError) throw this.refused(error, what, target);
-      if (error instanceof SigningKeyRefetchThrottledError) {
-        this.refusals.report(`Could not check ${what} to ${pathOf(target)} yet: ${error.message}`);
-        throw webhookError(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          `Not checked yet: ${error.message} (the signing keys may have been rotated); deliver again later.`,
-        );
-      }
-      if (error instanceof SigningKeysUnavailableError) {
-        this.refusals.report(`Could not check ${what} to ${pathOf(target)}: ${error.message}`);
-        throw webhookError(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          'The signing keys to check the token could not be fetched; deliver again later.',
-        );
-      }
-      throw error;
+      throw this.authenticationError(error, what, target);
     }
+  }
+
+  /** What a failed check answers: 401 for refused credentials, 503 when keys are unavailable. */
+  private authenticationError(error: unknown, what: string, target: string | undefined): unknown {
+    if (error instanceof CredentialsRejectedError) return this.refused(error, what, target);
+    if (error instanceof SigningKeyRefetchThrottledError) {
+      this.refusals.report(`Could not check ${what} to ${pathOf(target)} yet: ${error.message}`);
+      return webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Not checked yet: ${error.message} (the signing keys may have been rotated); deliver again later.`,
+      );
+    }
+    if (error instanceof SigningKeysUnavailableError) {
+      this.refusals.report(`Could not check ${what} to ${pathOf(target)}: ${error.message}`);
+      return webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'The signing keys to check the token could not be fetched; deliver again later.',
+      );
+    }
+    return error;
   }
 
   private refused(
