@@ -119,8 +119,9 @@ export class MediaStreamGateway implements OnModuleInit, OnApplicationShutdown {
     socket: Duplex,
     head: Buffer,
   ): Promise<void> {
-    // The peer may go away while its token is checked.
-    socket.on('error', () => socket.destroy());
+    // The peer may go away while its token is checked (ws takes over errors once upgraded).
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
     try {
       if (this.registry.isShutDown) {
         refuseHandshake(socket, 503, 'The application is shutting down; connect again later.');
@@ -137,6 +138,7 @@ export class MediaStreamGateway implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       if (socket.destroyed) return;
+      socket.off('error', onError);
       wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
     } catch (error) {
       this.logger.error(

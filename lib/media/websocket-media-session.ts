@@ -45,6 +45,7 @@ export class WebSocketMediaSession implements MediaStreamSession {
   private readonly inbound = new InboundAudioQueue(MAX_QUEUED_INBOUND_FRAMES);
   private readonly outbound: OutboundAudioSender;
   private resolveClosed!: () => void;
+  private errorCloseCode: number | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -63,8 +64,11 @@ export class WebSocketMediaSession implements MediaStreamSession {
     );
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
-    // An error (a protocol violation, an oversized message) is followed by 'close'.
-    socket.on('error', () => undefined);
+    // An error (a protocol violation, an oversized message) is followed by 'close', whose code
+    // then says 1006 (the peer's close frame is no longer read): the code ws sent is kept.
+    socket.on('error', (error: Error & { code?: string }) => {
+      this.errorCloseCode = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1002;
+    });
   }
 
   get signal(): AbortSignal {
@@ -124,9 +128,12 @@ export class WebSocketMediaSession implements MediaStreamSession {
       case 'AudioData':
         this.inbound.push(message as AudioData & { kind: 'AudioData' });
         return;
-      case 'AudioMetadata':
-        this.audioMetadata = message as AudioMetadata & { kind: 'AudioMetadata' };
+      case 'AudioMetadata': {
+        // The SDK's AudioMetadata, as `StreamingData.parse` gives it (without the kind).
+        const { kind: _kind, ...metadata } = message as AudioMetadata & { kind: 'AudioMetadata' };
+        this.audioMetadata = metadata;
         return;
+      }
       case 'TranscriptionMetadata': {
         const call = (message as { callConnectionId?: unknown }).callConnectionId;
         if (this.callConnectionId === '' && typeof call === 'string' && call !== '') {
@@ -150,7 +157,8 @@ export class WebSocketMediaSession implements MediaStreamSession {
     }
   }
 
-  private onClose(code: number, reason: string): void {
+  private onClose(peerCode: number, reason: string): void {
+    const code = this.errorCloseCode ?? peerCode;
     if (!this.controller.signal.aborted) {
       this.controller.abort(new MediaStreamClosedError(this.callConnectionId, code, reason));
     }

@@ -7,7 +7,7 @@ import {
   OnMediaStream,
 } from 'nestjs-call-automation';
 import WebSocket from 'ws';
-import { type TestApp, startApp, type TestAppOptions } from '../support/app';
+import { startApp, type TestApp, type TestAppOptions } from '../support/app';
 
 /** ACS's inbound messages, as the issue's wire facts show them. */
 export const MESSAGES = {
@@ -98,7 +98,8 @@ export async function connectAsAcs(
   call: { callConnectionId?: string; correlationId?: string; token?: string } = {},
 ): Promise<AcsSocket> {
   const headers: Record<string, string> = {};
-  if (call.callConnectionId !== undefined) headers['x-ms-call-connection-id'] = call.callConnectionId;
+  if (call.callConnectionId !== undefined)
+    headers['x-ms-call-connection-id'] = call.callConnectionId;
   if (call.correlationId !== undefined) headers['x-ms-call-correlation-id'] = call.correlationId;
   if (call.token !== undefined) headers.authorization = `Bearer ${call.token}`;
   const socket = new WebSocket(url, { headers });
