@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OtelSdk, registerOtelSdk, valueAt } from '../observability/otel-sdk';
+import type { TestApp } from '../support/app';
+import { connectAsAcs, startMediaApp, until, wsUrl } from './support';
+
+describe('the media sessions gauge', () => {
+  let sdk: OtelSdk;
+  let test: TestApp;
+
+  beforeAll(async () => {
+    sdk = registerOtelSdk();
+    test = await startMediaApp();
+  });
+  afterAll(async () => {
+    await test?.close();
+    await sdk.shutdown();
+  });
+
+  it('counts the media WebSockets open on this replica, as snapshot() does', async () => {
+    const first = await connectAsAcs(wsUrl(test), { callConnectionId: 'call-1' });
+    await connectAsAcs(wsUrl(test), { callConnectionId: 'call-2' });
+    await until(() => test.processor.snapshot().mediaSessions === 2);
+    expect(valueAt(await sdk.points('call_automation.media.sessions'))).toBe(2);
+    first.socket.close();
+    await first.closed;
+    await until(() => test.processor.snapshot().mediaSessions === 1);
+    expect(valueAt(await sdk.points('call_automation.media.sessions'))).toBe(1);
+  });
+});
