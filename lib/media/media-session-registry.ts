@@ -4,7 +4,15 @@ import { CallAutomationTimeoutError } from '../errors/call-automation-timeout.er
 import { CallDisconnectedError } from '../errors/call-disconnected.error';
 import { checkTimeout, type WaitOptions } from '../processor/waiter';
 import type { MediaStreamSession } from './media-stream-session';
-import type { WebSocketMediaSession } from './websocket-media-session';
+
+/**
+ * What the registry needs of a session (a ManagedMediaSession; named by this interface so the
+ * public typings never reach the `ws` types).
+ */
+export interface ManagedMediaSession extends MediaStreamSession {
+  /** Ends the session: its signal aborts with `reason`, the socket closes with `code`. */
+  end(reason: Error, code: number, shuttingDown?: boolean): void;
+}
 
 /** One pending `waitForMediaStream`. */
 interface StreamWaiter {
@@ -21,8 +29,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Nest, no I/O.
  */
 export class MediaSessionRegistry {
-  private readonly open = new Set<WebSocketMediaSession>();
-  private readonly byCall = new Map<string, WebSocketMediaSession[]>();
+  private readonly open = new Set<ManagedMediaSession>();
+  private readonly byCall = new Map<string, ManagedMediaSession[]>();
   private readonly waiters = new Map<string, Set<StreamWaiter>>();
   private shutDown = false;
 
@@ -42,7 +50,7 @@ export class MediaSessionRegistry {
   }
 
   /** A socket was accepted (its call may not be known yet). */
-  opened(session: WebSocketMediaSession): void {
+  opened(session: ManagedMediaSession): void {
     this.open.add(session);
   }
 
@@ -50,7 +58,7 @@ export class MediaSessionRegistry {
    * The session knows its call: waiters get it. Returns false when the call has already
    * disconnected (the session is ended then).
    */
-  identified(session: WebSocketMediaSession): boolean {
+  identified(session: ManagedMediaSession): boolean {
     const call = session.callConnectionId;
     const disconnect = this.disconnectOf(call);
     if (disconnect !== undefined) {
@@ -68,7 +76,7 @@ export class MediaSessionRegistry {
     return true;
   }
 
-  closed(session: WebSocketMediaSession): void {
+  closed(session: ManagedMediaSession): void {
     this.open.delete(session);
     const list = this.byCall.get(session.callConnectionId);
     if (list === undefined) return;
