@@ -6,6 +6,9 @@ import { type OperationSpec, PendingOperation } from './pending-operation';
 import { SweepTimer } from './timer';
 import { addTo, removeFrom } from './waiter-registry';
 
+/** What `match` returns for the common event that settles no operation (no array per event). */
+const NO_OPERATIONS: readonly PendingOperation[] = [];
+
 /**
  * Operations whose outcome has not come yet, indexed by operationContext and by call.
  * Operations are matched on (callConnectionId, operationContext) together, so two calls may
@@ -61,11 +64,11 @@ export class OperationRegistry {
   }
 
   /** Pending operations whose outcome this event is, oldest first. */
-  match(event: AnyCallEvent): PendingOperation[] {
+  match(event: AnyCallEvent): readonly PendingOperation[] {
     const context = operationContextOf(event);
-    if (context === undefined) return [];
+    if (context === undefined) return NO_OPERATIONS;
     const candidates = this.byContext.get(context);
-    if (candidates === undefined) return [];
+    if (candidates === undefined) return NO_OPERATIONS;
     const found: PendingOperation[] = [];
     for (const operation of candidates) if (operation.accepts(event)) found.push(operation);
     return found;

@@ -46,8 +46,6 @@ export class Waiter implements QueueItem {
   queued = false;
   removed = false;
   readonly promise: Promise<AnyCallEvent>;
-  /** Index key(s) the registry filed this waiter under: one string for the common single key. */
-  keys: string | readonly string[] = '';
   private resolvePromise!: (event: AnyCallEvent) => void;
   private rejectPromise!: (error: unknown) => void;
   private settled = false;
