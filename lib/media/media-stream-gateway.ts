@@ -12,6 +12,7 @@ import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { MediaStreamHandlersExplorer } from '../discovery/media-stream-handlers.explorer';
+import { MediaStreamClosedError } from '../errors/media-stream-closed.error';
 import type { MediaCallEvent } from '../events/media-call-events';
 import type {
   ResolvedCallAutomationOptions,
@@ -27,6 +28,7 @@ import { refuseHandshake } from './handshake-refusal';
 import { mediaCloudEvent } from './media-cloud-event';
 import { resolveMediaRoutePaths, upgradePathOf } from './media-route';
 import { MediaSessionRegistry } from './media-session-registry';
+import type { MediaStreamSession } from './media-stream-session';
 import { type MediaSessionHooks, WebSocketMediaSession } from './websocket-media-session';
 
 /**
@@ -165,7 +167,7 @@ export class MediaStreamGateway implements OnModuleInit, OnApplicationShutdown {
     if (!this.registry.identified(session)) return;
     const subject = `the media stream of call ${session.callConnectionId}`;
     for (const handler of this.handlers.handlers) {
-      this.runner.run(handler.name, subject, () => handler.invoke(session));
+      this.runner.run(handler.name, subject, () => endsQuietly(handler.invoke(session), session));
     }
   }
 
@@ -188,6 +190,23 @@ export class MediaStreamGateway implements OnModuleInit, OnApplicationShutdown {
       typeof modulePath === 'string' ? modulePath : undefined,
     );
   }
+}
+
+/**
+ * A handler that fails only because its session ended under it (a send after the hang-up) did
+ * nothing wrong: that rejection is not logged as a handler error.
+ */
+function endsQuietly(result: unknown, session: MediaStreamSession): unknown {
+  if (!(result instanceof Promise)) return result;
+  return result.catch((error: unknown) => {
+    if (
+      session.signal.aborted &&
+      (error instanceof MediaStreamClosedError || error === session.signal.reason)
+    ) {
+      return;
+    }
+    throw error;
+  });
 }
 
 function optionalHeader<K extends string>(

@@ -5,6 +5,7 @@ import {
   CallAutomationShutdownError,
   CallAutomationTimeoutError,
   CallDisconnectedError,
+  MediaStreamClosedError,
   type MediaStreamSession,
   OnMediaStream,
   type TranscriptionDataEvent,
@@ -27,6 +28,16 @@ class EchoAndThrow {
     for await (const frame of session.audio()) {
       await session.sendAudio(Buffer.from(frame.data, 'base64'));
     }
+  }
+}
+
+/** Sends after the hang-up: the rejection is the session's end, not a handler failure. */
+@Injectable()
+class SendsAfterClose {
+  @OnMediaStream()
+  async late(session: MediaStreamSession): Promise<void> {
+    await session.closed;
+    await session.sendAudio(new Uint8Array(4));
   }
 }
 
@@ -88,6 +99,19 @@ describe.each(ADAPTERS)('waitForMediaStream on %s', (adapter) => {
     expect(test.logger.messages('error').join('\n')).toMatch(
       /EchoAndThrow@fail failed on the media stream of call echo: handler broke/,
     );
+  });
+
+  it('does not log a send that failed only because the session ended', async () => {
+    test = await startMediaApp({ adapter, providers: [SendsAfterClose] });
+    const acs = await connectAsAcs(wsUrl(test), { callConnectionId: 'late' });
+    const session = await test.processor.waitForMediaStream('late');
+    const rejected = session.closed.then(() =>
+      session.sendAudio(new Uint8Array(4)).catch((error: unknown) => error),
+    );
+    acs.socket.close();
+    expect(await rejected).toBeInstanceOf(MediaStreamClosedError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(test.logger.messages('error')).toEqual([]);
   });
 });
 
