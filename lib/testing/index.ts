@@ -36,6 +36,17 @@ export {
 } from './emulator/scenario-script';
 export type { CallerInput, PartyAnswer, PartyScript } from './emulator/scripted-party';
 export {
+  EmulatedMediaStream,
+  type EmulatedStreamKind,
+  type EmulatedStreamMessage,
+  type EmulatedStreamState,
+} from './emulator/streaming/emulated-media-stream';
+export type { PartyAudio } from './emulator/streaming/speaker-audio';
+export type {
+  MediaStreamingConfig,
+  TranscriptionConfig,
+} from './emulator/streaming/streaming-config';
+export {
   type AnyCallCloudEvent,
   CALL_AUTOMATION_EVENT_KINDS,
   type CallAutomationEventKind,

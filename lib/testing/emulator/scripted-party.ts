@@ -1,6 +1,7 @@
 import type { RestResultInformation } from '@azure/communication-call-automation';
 import { resultCodes } from '../events/result-information';
 import { tonesOf } from './dtmf-tones';
+import type { PartyAudio } from './streaming/speaker-audio';
 
 /** How an invited party reacts: it answers, or the invitation fails that way. */
 export type PartyAnswer = 'answer' | 'decline' | 'busy' | 'noAnswer' | 'unreachable';
@@ -33,11 +34,26 @@ export interface PartyScript {
   choice?: string;
   /** One input per recognize, in order; once used up the party stays silent. Wins over the shorthands. */
   inputs?: readonly CallerInput[];
+  /**
+   * Phrases it says once live transcription runs: each gives TranscriptionData on the
+   * transcription WebSocket (intermediate results when enabled, then a final one), in order.
+   * Each phrase is said once per call.
+   */
+  says?: readonly string[];
+  /**
+   * What its media streaming audio carries: `'tone'` (a sine tone of its own pitch, the
+   * default), `'silence'` (frames flagged `silent`), or 16-bit mono PCM at the stream's rate,
+   * played from the stream's start and followed by silence.
+   */
+  audio?: PartyAudio;
+  /** Keys it presses once media streaming runs: DtmfData messages when `enableDtmfTones`. */
+  keys?: string;
 }
 
 /** A party script plus how far its `inputs` have been used. */
 export class ScriptedParty {
   private nextInput = 0;
+  private nextPhrase = 0;
 
   constructor(readonly script: PartyScript = {}) {
     // Fail at scripting time, not in the middle of a call.
@@ -47,6 +63,14 @@ export class ScriptedParty {
     ]) {
       if ('dtmf' in input) tonesOf(input.dtmf);
     }
+    if (script.keys) tonesOf(script.keys);
+  }
+
+  /** The phrases not said yet, now said. */
+  takePhrases(): string[] {
+    const phrases = (this.script.says ?? []).slice(this.nextPhrase);
+    this.nextPhrase += phrases.length;
+    return phrases;
   }
 
   get answer(): PartyAnswer {
