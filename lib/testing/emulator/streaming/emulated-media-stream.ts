@@ -99,6 +99,7 @@ export class EmulatedMediaStream {
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private frameTicks = 0;
   private isPaused = false;
+  private closeOnOpen: { code: number; reason: string } | undefined;
   private speech: Promise<void> = Promise.resolve();
   private speechClockMs = 0;
 
@@ -241,8 +242,8 @@ export class EmulatedMediaStream {
   close(code = 1000, reason = ''): void {
     this.stopSending();
     if (this.currentState === 'connecting') {
-      this.fail('Closed before it connected.');
-      this.socket.terminate();
+      // Its handshake may be done on the app's side already: close it properly once open.
+      this.closeOnOpen = { code, reason };
       return;
     }
     if (this.currentState !== 'open') return;
@@ -327,6 +328,11 @@ export class EmulatedMediaStream {
 
   private onOpen(): void {
     this.currentState = 'open';
+    if (this.closeOnOpen) {
+      this.close(this.closeOnOpen.code, this.closeOnOpen.reason);
+      this.changed();
+      return;
+    }
     if (this.kind === 'audio') this.startAudio();
     else this.startTranscription();
     this.changed();
