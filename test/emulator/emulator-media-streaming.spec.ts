@@ -22,7 +22,10 @@ function parsedAll(messages: readonly string[]): { kind: string; json: Record<st
   });
 }
 
-function mediaOptions(url: string, extra: Partial<MediaStreamingOptions> = {}): MediaStreamingOptions {
+function mediaOptions(
+  url: string,
+  extra: Partial<MediaStreamingOptions> = {},
+): MediaStreamingOptions {
   return {
     transportType: 'websocket',
     transportUrl: url,
@@ -99,8 +102,8 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
         audioMetadata: { encoding: 'PCM', sampleRate: 16000, channels: 1, length: 640 },
       },
     });
-    const subscriptionId = (messages[0]?.json.audioMetadata as { subscriptionId: string })
-      .subscriptionId;
+    const metadata = messages[0]?.json.audioMetadata as { subscriptionId: string } | undefined;
+    const subscriptionId = metadata?.subscriptionId;
     expect(subscriptionId).toBe(call.mediaStream?.subscriptionId);
     for (const { kind, json } of messages.slice(1)) {
       expect(kind).toBe('AudioData');
@@ -235,7 +238,8 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
     // The next frame after the pause carries the pushed PCM, then the caller's tone goes on.
     await app.messages(connection, sentBefore + 1);
     const [next] = parsedAll(connection.messages.slice(sentBefore));
-    expect((next?.json.audioData as { data: string }).data).toBe(pushed.toString('base64'));
+    const frame = next?.json.audioData as { data: string } | undefined;
+    expect(frame?.data).toBe(pushed.toString('base64'));
   });
 
   it('stopMediaStreaming closes the socket (1000) and posts MediaStreamingStopped; a restart connects again', async () => {
@@ -338,14 +342,7 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
       format: string;
       participantRawID: string;
     };
-    expect(final.words.map((word) => word.text)).toEqual([
-      'i',
-      'want',
-      'to',
-      'pay',
-      'my',
-      'bill',
-    ]);
+    expect(final.words.map((word) => word.text)).toEqual(['i', 'want', 'to', 'pay', 'my', 'bill']);
     expect(final).toMatchObject({ format: 'display', participantRawID: `4:${CALLER.phoneNumber}` });
     expect(final.confidence).toBeGreaterThan(0);
     const lastWord = final.words[5] as { offset: number; duration: number };
