@@ -287,6 +287,16 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
     expect(stream).toMatchObject({ state: 'closed', closeCode: 1000, closedBy: 'emulator' });
   });
 
+  it('stopping the emulator closes the sockets with 1001 (going away)', async () => {
+    const { id } = await createCall(env, {
+      media: mediaOptions(app.url(), { startMediaStreaming: true }),
+    });
+    const connection = await app.connection();
+    await env.emulator.mediaStream(id).waitForOpen();
+    await env.emulator.stop();
+    expect(await connection.closed).toBe(1001);
+  });
+
   it('an app that closes the socket is recorded as the closer', async () => {
     const { id } = await createCall(env, {
       media: mediaOptions(app.url(), { startMediaStreaming: true }),

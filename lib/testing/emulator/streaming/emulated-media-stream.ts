@@ -242,8 +242,15 @@ export class EmulatedMediaStream {
   close(code = 1000, reason = ''): void {
     this.stopSending();
     if (this.currentState === 'connecting') {
-      // Its handshake may be done on the app's side already: close it properly once open.
+      // Its handshake may be done on the app's side already: close it properly once open; a
+      // handshake that hangs is cut, so it keeps nothing alive.
       this.closeOnOpen = { code, reason };
+      const timer = setTimeout(() => {
+        if (this.currentState !== 'connecting') return;
+        this.fail('Closed before it connected.');
+        this.socket.terminate();
+      }, 1_000);
+      timer.unref();
       return;
     }
     if (this.currentState !== 'open') return;

@@ -3,19 +3,31 @@ export function frameBytesOf(sampleRate: number): number {
   return (sampleRate / 50) * 2;
 }
 
+/** One second of each tone, as 50 frames: whole-hertz tones repeat every second exactly. */
+const toneCache = new Map<string, Buffer[]>();
+
 /**
  * Frame `index` of a sine tone (16-bit little-endian mono PCM), continuous across frames, so a
  * test (or a speech engine) hears a steady tone. Each caller of a call gets its own pitch.
+ * Frames are computed once per tone: a load test with hundreds of streams costs no math.
  */
 export function toneFrame(sampleRate: number, frequencyHz: number, index: number): Buffer {
-  const samples = sampleRate / 50;
-  const frame = Buffer.alloc(samples * 2);
-  const start = index * samples;
-  for (let sample = 0; sample < samples; sample += 1) {
-    const value = Math.sin((2 * Math.PI * frequencyHz * (start + sample)) / sampleRate);
-    frame.writeInt16LE(Math.round(value * 8000), sample * 2);
+  const key = `${sampleRate}/${frequencyHz}`;
+  let frames = toneCache.get(key);
+  if (!frames) {
+    const samples = sampleRate / 50;
+    frames = Array.from({ length: 50 }, (_, frameIndex) => {
+      const frame = Buffer.alloc(samples * 2);
+      for (let sample = 0; sample < samples; sample += 1) {
+        const at = frameIndex * samples + sample;
+        const value = Math.sin((2 * Math.PI * Math.round(frequencyHz) * at) / sampleRate);
+        frame.writeInt16LE(Math.round(value * 8000), sample * 2);
+      }
+      return frame;
+    });
+    toneCache.set(key, frames);
   }
-  return frame;
+  return frames[index % frames.length] as Buffer;
 }
 
 /** Sample-wise sum of frames of the same length, clipped to 16 bits: the mixed stream. */
