@@ -52,6 +52,9 @@ export interface StreamInit {
   connectTimeoutMs: number;
 }
 
+/** Frames a late timer may send at once to catch up with real time. */
+const MAX_CATCH_UP = 5;
+
 /** Pitches of the callers' default tones, one per participant. */
 const TONES_HZ = [440, 660, 550, 770, 495];
 
@@ -98,6 +101,8 @@ export class EmulatedMediaStream {
   private frameTimer: NodeJS.Timeout | undefined;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private frameTicks = 0;
+  /** When the next frame is due (performance.now() time). */
+  private nextFrameAt = 0;
   private isPaused = false;
   private closeOnOpen: { code: number; reason: string } | undefined;
   private speech: Promise<void> = Promise.resolve();
@@ -351,17 +356,38 @@ export class EmulatedMediaStream {
       audioMetadataMessage(this.subscriptionId, sampleRate, frameBytesOf(sampleRate)),
       'AudioMetadata',
     );
+    this.nextFrameAt = performance.now() + Math.max(1, this.init.frameIntervalMs);
     this.frameTimer = setInterval(() => this.tick(), Math.max(1, this.init.frameIntervalMs));
     this.frameTimer.unref();
   }
 
+  /**
+   * Sends the frames due by now, as a real-time source does: a timer that fires late (a busy
+   * event loop) catches up, up to MAX_CATCH_UP frames; frames further behind are dropped, as a
+   * live stream drops them.
+   */
   private tick(): void {
-    if (this.isPaused || this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.frameTicks >= this.init.frameLimit) {
-      clearInterval(this.frameTimer);
-      return;
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    const now = performance.now();
+    const interval = Math.max(1, this.init.frameIntervalMs);
+    if (this.isPaused || now - this.nextFrameAt > interval * MAX_CATCH_UP) {
+      this.nextFrameAt = now;
+      if (this.isPaused) return;
     }
-    const now = new Date();
+    let sent = 0;
+    while (this.nextFrameAt <= now && sent < MAX_CATCH_UP) {
+      if (this.frameTicks >= this.init.frameLimit) {
+        clearInterval(this.frameTimer);
+        break;
+      }
+      this.sendFrame(new Date(performance.timeOrigin + this.nextFrameAt));
+      this.nextFrameAt += interval;
+      sent += 1;
+    }
+    if (sent > 0) this.changed();
+  }
+
+  private sendFrame(timestamp: Date): void {
     const speakers = this.init.speakers();
     const frames = speakers.map((speaker) => ({
       rawId: speaker.rawId,
@@ -369,23 +395,25 @@ export class EmulatedMediaStream {
     }));
     if (this.media?.audioChannelType === 'unmixed') {
       for (const frame of frames) {
-        this.sendMessage(audioDataMessage(frame.pcm, now, frame.silent, frame.rawId), 'AudioData');
+        this.sendMessage(
+          audioDataMessage(frame.pcm, timestamp, frame.silent, frame.rawId),
+          'AudioData',
+        );
       }
     } else {
       const frameBytes = frameBytesOf(this.media?.sampleRate ?? 16000);
       const voiced = frames.filter((frame) => !frame.silent).map((frame) => frame.pcm);
       const pcm = voiced.length > 0 ? mixFrames(voiced, frameBytes) : Buffer.alloc(frameBytes);
-      this.sendMessage(audioDataMessage(pcm, now, voiced.length === 0), 'AudioData');
+      this.sendMessage(audioDataMessage(pcm, timestamp, voiced.length === 0), 'AudioData');
     }
     this.frameTicks += 1;
     if (this.frameTicks === 1 && this.media?.enableDtmfTones) {
       for (const speaker of speakers) {
         const keys = speaker.party?.script.keys;
-        if (keys)
-          for (const key of keys.toUpperCase()) this.sendMessage(dtmfDataMessage(key), 'DtmfData');
+        if (!keys) continue;
+        for (const key of keys.toUpperCase()) this.sendMessage(dtmfDataMessage(key), 'DtmfData');
       }
     }
-    this.changed();
   }
 
   private startTranscription(): void {
