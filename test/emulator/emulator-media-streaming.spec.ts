@@ -211,6 +211,33 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
     expect(stream.outboundAudioMessages).toBe(2);
     expect(stream.outboundAudio).toEqual(Buffer.concat([pcm, pcm.subarray(0, 320)]));
     expect(stream.stopAudioCount).toBe(2);
+    expect(stream.receivedCount).toBe(5);
+  });
+
+  it('keeps the first streamRecordLimit messages and counts the rest', async () => {
+    const small = await new AcsEmulator({ eventDelayMs: 2, streamRecordLimit: 2 }).start();
+    try {
+      const client = new CallAutomationClient(small.connectionString, {
+        allowInsecureConnection: true,
+      });
+      const created = await client.createCall({ targetParticipant: CALLER }, env.app.url(), {
+        mediaStreamingOptions: mediaOptions(app.url(), { startMediaStreaming: true }),
+      });
+      const id = created.callConnectionProperties.callConnectionId ?? '';
+      const connection = await app.connection();
+      const pcm = Buffer.alloc(640, 1).toString('base64');
+      for (let index = 0; index < 4; index += 1) {
+        connection.socket.send(JSON.stringify({ kind: 'AudioData', audioData: { data: pcm } }));
+      }
+      const stream = await small.call(id).waitForMediaStream();
+      await stream.waitFor(() => stream.receivedCount === 4);
+      expect(stream.received).toHaveLength(2);
+      expect(stream.outboundAudio).toHaveLength(1280);
+      expect(stream.outboundAudioBytes).toBe(2560);
+      expect(stream.outboundAudioMessages).toBe(4);
+    } finally {
+      await small.stop();
+    }
   });
 
   it('pause and resume hold back and restart the frames; the test can push PCM and keys', async () => {

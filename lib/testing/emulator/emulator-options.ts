@@ -29,6 +29,11 @@ export interface AcsEmulatorOptions {
   audioFrameLimit?: number;
   /** Wait before each TranscriptionData result of scripted speech. @default 20 */
   transcriptStepMs?: number;
+  /**
+   * Messages from the app kept per WebSocket (`received`, `outboundAudio`); later ones are only
+   * counted, so a load test's echo cannot fill the memory. @default 10000
+   */
+  streamRecordLimit?: number;
   /** Retries of a callback that got a 5xx or a network error. @default 3 */
   callbackRetries?: number;
   /** Wait before the first retry; doubles for each further one. @default 50 */
@@ -72,6 +77,7 @@ export function resolveEmulatorOptions(options: AcsEmulatorOptions = {}): Resolv
     audioFrameIntervalMs: options.audioFrameIntervalMs ?? 20,
     audioFrameLimit: options.audioFrameLimit ?? Number.POSITIVE_INFINITY,
     transcriptStepMs: options.transcriptStepMs ?? 20,
+    streamRecordLimit: options.streamRecordLimit ?? 10_000,
     callbackRetries: options.callbackRetries ?? 3,
     callbackRetryDelayMs: options.callbackRetryDelayMs ?? 50,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,

@@ -50,6 +50,8 @@ export interface StreamInit {
   frameLimit: number;
   transcriptStepMs: number;
   connectTimeoutMs: number;
+  /** Messages from the app kept in `received` (and their audio in `outboundAudio`). */
+  recordLimit: number;
 }
 
 /** Frames a late timer may send at once to catch up with real time. */
@@ -93,6 +95,8 @@ export class EmulatedMediaStream {
   private readonly socket: WebSocket;
   private readonly messages: EmulatedStreamMessage[] = [];
   private readonly outbound: Buffer[] = [];
+  private outboundCount = 0;
+  private receivedTotal = 0;
   private outboundBytes = 0;
   private stops = 0;
   private readonly sentKinds = new Map<string, number>();
@@ -162,12 +166,22 @@ export class EmulatedMediaStream {
     return this.closer;
   }
 
-  /** Every message the app sent, in order. */
+  /**
+   * The messages the app sent, in order: the first `streamRecordLimit` of them (a load test's
+   * echo cannot fill the memory); `receivedCount` counts them all.
+   */
   get received(): readonly EmulatedStreamMessage[] {
     return this.messages;
   }
 
-  /** The PCM of every outbound AudioData the app sent, decoded and concatenated. */
+  get receivedCount(): number {
+    return this.receivedTotal;
+  }
+
+  /**
+   * The PCM of the outbound AudioData the app sent, decoded and concatenated (those within the
+   * record limit; `outboundAudioBytes` and `outboundAudioMessages` count them all).
+   */
   get outboundAudio(): Buffer {
     return Buffer.concat(this.outbound);
   }
@@ -178,7 +192,7 @@ export class EmulatedMediaStream {
 
   /** How many outbound AudioData messages the app sent. */
   get outboundAudioMessages(): number {
-    return this.outbound.length;
+    return this.outboundCount;
   }
 
   /** How many StopAudio messages the app sent. */
@@ -474,11 +488,14 @@ export class EmulatedMediaStream {
       typeof (json as { kind?: unknown }).kind === 'string'
         ? (json as { kind: string }).kind
         : undefined;
-    this.messages.push({ kind, text, json, at: new Date() });
+    this.receivedTotal += 1;
+    const keep = this.messages.length < this.init.recordLimit;
+    if (keep) this.messages.push({ kind, text, json, at: new Date() });
     if (kind?.toLowerCase() === 'audiodata') {
       const payload = (json as { audioData?: { data?: unknown } }).audioData?.data;
       const pcm = typeof payload === 'string' ? Buffer.from(payload, 'base64') : Buffer.alloc(0);
-      this.outbound.push(pcm);
+      if (keep) this.outbound.push(pcm);
+      this.outboundCount += 1;
       this.outboundBytes += pcm.length;
     } else if (kind?.toLowerCase() === 'stopaudio') {
       this.stops += 1;

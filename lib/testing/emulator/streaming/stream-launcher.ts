@@ -62,6 +62,7 @@ export async function openStream(
     frameLimit: options.audioFrameLimit,
     transcriptStepMs: options.transcriptStepMs,
     connectTimeoutMs: options.callbackTimeoutMs,
+    recordLimit: options.streamRecordLimit,
   });
   if (call.isOver) {
     stream.close();
