@@ -418,6 +418,22 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
     expect(await connection.closed).toBe(1000);
     await env.app.waitForEvent({ kind: 'TranscriptionStopped', operationContext: 'end' });
     expect(env.emulator.call(id).media.transcribing).toBe(false);
+    // Said once per call: a restart says nothing again; another call to the party says it all.
+    await media.startTranscription();
+    const again = await app.connection(1);
+    await env.app.waitForEvents(2, { kind: 'TranscriptionStarted', callConnectionId: id });
+    const other = await createCall(env, {
+      transcription: transcriptionOptions(app.url('/transcripts'), { startTranscription: true }),
+    });
+    const third = await app.connection(2);
+    expect(third.headers['x-ms-call-connection-id']).toBe(other.id);
+    expect(parsedAll(await app.messages(third, 3)).map(({ kind }) => kind)).toEqual([
+      'TranscriptionMetadata',
+      'TranscriptionData',
+      'TranscriptionData',
+    ]);
+    // By now the restarted socket would have had its phrases too.
+    expect(parsedAll(again.messages).map(({ kind }) => kind)).toEqual(['TranscriptionMetadata']);
   });
 
   it('nothing listens at the transport URL: MediaStreamingFailed 500/8603 and TranscriptionFailed 400/8581', async () => {

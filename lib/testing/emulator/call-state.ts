@@ -92,6 +92,8 @@ export class EmulatedCall {
   /** Set-up options: where and how ACS streams audio and transcripts. */
   readonly mediaStreamingConfig?: MediaStreamingConfig;
   readonly transcriptionConfig?: TranscriptionConfig;
+  /** How many of each party's scripted phrases (`says`) were said in this call, by raw id. */
+  readonly phrasesSaid = new Map<string, number>();
   /** Every WebSocket opened for the call, oldest first. */
   readonly streams: EmulatedMediaStream[] = [];
   private readonly streamListeners = new Set<(stream: EmulatedMediaStream) => void>();

@@ -37,7 +37,7 @@ export interface PartyScript {
   /**
    * Phrases it says once live transcription runs: each gives TranscriptionData on the
    * transcription WebSocket (intermediate results when enabled, then a final one), in order.
-   * Each phrase is said once per call.
+   * Each phrase is said once per call (a party scripted for many calls says them in each).
    */
   says?: readonly string[];
   /**
@@ -53,7 +53,6 @@ export interface PartyScript {
 /** A party script plus how far its `inputs` have been used. */
 export class ScriptedParty {
   private nextInput = 0;
-  private nextPhrase = 0;
 
   constructor(readonly script: PartyScript = {}) {
     // Fail at scripting time, not in the middle of a call.
@@ -64,13 +63,6 @@ export class ScriptedParty {
       if ('dtmf' in input) tonesOf(input.dtmf);
     }
     if (script.keys) tonesOf(script.keys);
-  }
-
-  /** The phrases not said yet, now said. */
-  takePhrases(): string[] {
-    const phrases = (this.script.says ?? []).slice(this.nextPhrase);
-    this.nextPhrase += phrases.length;
-    return phrases;
   }
 
   get answer(): PartyAnswer {

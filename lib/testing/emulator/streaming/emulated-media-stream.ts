@@ -33,6 +33,8 @@ export interface EmulatedStreamMessage {
 export interface StreamSpeaker {
   rawId: string;
   party?: ScriptedParty;
+  /** Its scripted phrases not said yet in this call, now said. */
+  takePhrases(): string[];
 }
 
 /** @internal What a stream is opened with. */
@@ -443,7 +445,7 @@ export class EmulatedMediaStream {
       'TranscriptionMetadata',
     );
     for (const speaker of this.init.speakers()) {
-      for (const phrase of speaker.party?.takePhrases() ?? []) {
+      for (const phrase of speaker.takePhrases()) {
         void this.speak(phrase, speaker.rawId).catch(() => undefined);
       }
     }

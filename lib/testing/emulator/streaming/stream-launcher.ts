@@ -54,10 +54,19 @@ export async function openStream(
           }
         : undefined,
     speakers: () =>
-      call.participants.map((participant) => ({
-        rawId: rawIdOf(participant.identifier) ?? '',
-        party: participant.party,
-      })),
+      call.participants.map((participant) => {
+        const rawId = rawIdOf(participant.identifier) ?? '';
+        return {
+          rawId,
+          party: participant.party,
+          takePhrases: () => {
+            const said = call.phrasesSaid.get(rawId) ?? 0;
+            const phrases = (participant.party?.script.says ?? []).slice(said);
+            call.phrasesSaid.set(rawId, said + phrases.length);
+            return phrases;
+          },
+        };
+      }),
     frameIntervalMs: options.audioFrameIntervalMs,
     frameLimit: options.audioFrameLimit,
     transcriptStepMs: options.transcriptStepMs,
