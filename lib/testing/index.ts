@@ -35,10 +35,10 @@ export {
   ScenarioScript,
 } from './emulator/scenario-script';
 export type { CallerInput, PartyAnswer, PartyScript } from './emulator/scripted-party';
+export type { EmulatedStreamMessage } from './emulator/streaming/app-message-record';
 export {
   EmulatedMediaStream,
   type EmulatedStreamKind,
-  type EmulatedStreamMessage,
   type EmulatedStreamState,
 } from './emulator/streaming/emulated-media-stream';
 export type { PartyAudio } from './emulator/streaming/speaker-audio';

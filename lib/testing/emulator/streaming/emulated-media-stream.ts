@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type RawData, WebSocket } from 'ws';
 import { tonesOf } from '../dtmf-tones';
 import type { ScriptedParty } from '../scripted-party';
-import { frameBytesOf, mixFrames } from './pcm-tone';
-import { SpeakerAudio } from './speaker-audio';
+import { AppMessageRecord, type EmulatedStreamMessage } from './app-message-record';
+import { AudioFrameClock } from './audio-frame-clock';
+import { frameBytesOf } from './pcm-tone';
 import {
-  audioDataMessage,
   audioMetadataMessage,
   dtmfDataMessage,
   transcriptionMetadataMessage,
@@ -18,16 +18,6 @@ export type EmulatedStreamKind = 'audio' | 'transcription';
 
 /** `connecting` → `open` → `closed`, or `failed` when the app could not be reached. */
 export type EmulatedStreamState = 'connecting' | 'open' | 'closed' | 'failed';
-
-/** A message the app sent on the socket, in arrival order. */
-export interface EmulatedStreamMessage {
-  /** Its `kind` as sent (`AudioData`, `StopAudio`; the SDK's helpers write `audioData`, `stopAudio`). */
-  kind?: string;
-  text: string;
-  /** The parsed JSON, when it was JSON. */
-  json?: unknown;
-  at: Date;
-}
 
 /** A party whose audio and speech go on the stream. */
 export interface StreamSpeaker {
@@ -55,12 +45,6 @@ export interface StreamInit {
   /** Messages from the app kept in `received` (and their audio in `outboundAudio`). */
   recordLimit: number;
 }
-
-/** Frames a late timer may send at once to catch up with real time. */
-const MAX_CATCH_UP = 5;
-
-/** Pitches of the callers' default tones, one per participant. */
-const TONES_HZ = [440, 660, 550, 770, 495];
 
 /**
  * One WebSocket the emulator opened to the app's `transportUrl`, as ACS opens them: a media
@@ -95,21 +79,11 @@ export class EmulatedMediaStream {
   private code: number | undefined;
   private closer: 'emulator' | 'app' | undefined;
   private readonly socket: WebSocket;
-  private readonly messages: EmulatedStreamMessage[] = [];
-  private readonly outbound: Buffer[] = [];
-  private outboundCount = 0;
-  private receivedTotal = 0;
-  private outboundBytes = 0;
-  private stops = 0;
+  private readonly record: AppMessageRecord;
   private readonly sentKinds = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
-  private readonly audioBySpeaker = new Map<string, SpeakerAudio>();
-  private frameTimer: NodeJS.Timeout | undefined;
+  private readonly frames: AudioFrameClock;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
-  private frameTicks = 0;
-  /** When the next frame is due (performance.now() time). */
-  private nextFrameAt = 0;
-  private isPaused = false;
   private closeOnOpen: { code: number; reason: string } | undefined;
   private speech: Promise<void> = Promise.resolve();
   private speechClockMs = 0;
@@ -122,6 +96,15 @@ export class EmulatedMediaStream {
     this.transportUrl = init.transportUrl;
     this.media = init.media;
     this.transcription = init.transcription && { ...init.transcription };
+    this.record = new AppMessageRecord(init.recordLimit);
+    this.frames = new AudioFrameClock({
+      media: init.media,
+      speakers: init.speakers,
+      frameIntervalMs: init.frameIntervalMs,
+      frameLimit: init.frameLimit,
+      send: (message, kind) => this.sendMessage(message, kind),
+      onFrames: () => this.changed(),
+    });
     this.headers = {
       authorization: `Bearer ${init.token}`,
       'x-ms-call-connection-id': init.callConnectionId,
@@ -173,11 +156,11 @@ export class EmulatedMediaStream {
    * echo cannot fill the memory); `receivedCount` counts them all.
    */
   get received(): readonly EmulatedStreamMessage[] {
-    return this.messages;
+    return this.record.messages;
   }
 
   get receivedCount(): number {
-    return this.receivedTotal;
+    return this.record.total;
   }
 
   /**
@@ -185,21 +168,21 @@ export class EmulatedMediaStream {
    * record limit; `outboundAudioBytes` and `outboundAudioMessages` count them all).
    */
   get outboundAudio(): Buffer {
-    return Buffer.concat(this.outbound);
+    return this.record.outboundAudio;
   }
 
   get outboundAudioBytes(): number {
-    return this.outboundBytes;
+    return this.record.audioBytes;
   }
 
   /** How many outbound AudioData messages the app sent. */
   get outboundAudioMessages(): number {
-    return this.outboundCount;
+    return this.record.audioMessages;
   }
 
   /** How many StopAudio messages the app sent. */
   get stopAudioCount(): number {
-    return this.stops;
+    return this.record.stopAudio;
   }
 
   /** Messages the emulator sent, counted by kind (`AudioMetadata`, `AudioData`, `DtmfData`...). */
@@ -209,20 +192,20 @@ export class EmulatedMediaStream {
 
   /** Frame ticks so far (each sends one AudioData, or one per participant when unmixed). */
   get audioFrameTicks(): number {
-    return this.frameTicks;
+    return this.frames.ticks;
   }
 
   get paused(): boolean {
-    return this.isPaused;
+    return this.frames.paused;
   }
 
   /** Stops sending audio frames until `resume()`; the socket stays open. */
   pause(): void {
-    this.isPaused = true;
+    this.frames.pause();
   }
 
   resume(): void {
-    this.isPaused = false;
+    this.frames.resume();
   }
 
   /**
@@ -231,7 +214,7 @@ export class EmulatedMediaStream {
    */
   play(pcm: Uint8Array, participant?: string): void {
     this.requireKind('audio', 'play');
-    this.audioOf(this.speaker(participant).rawId).queue(pcm);
+    this.frames.queue(this.speaker(participant).rawId, pcm);
   }
 
   /** DtmfData for each key, as ACS sends them when the call's options `enableDtmfTones`. */
@@ -306,7 +289,7 @@ export class EmulatedMediaStream {
     timeoutMs = 5_000,
   ): Promise<EmulatedStreamMessage[]> {
     const matching = () =>
-      this.messages.filter(
+      this.record.messages.filter(
         (message) => kind === undefined || message.kind?.toLowerCase() === kind.toLowerCase(),
       );
     await this.waitFor(
@@ -320,7 +303,7 @@ export class EmulatedMediaStream {
   /** Resolves once the app sent at least `bytes` bytes of outbound audio. */
   waitForOutboundAudio(bytes: number, timeoutMs = 5_000): Promise<void> {
     return this.waitFor(
-      () => this.outboundBytes >= bytes,
+      () => this.record.audioBytes >= bytes,
       timeoutMs,
       `to receive ${bytes} bytes of outbound audio`,
     );
@@ -328,7 +311,7 @@ export class EmulatedMediaStream {
 
   /** Resolves once `ticks` audio frame ticks were sent. */
   waitForFrames(ticks: number, timeoutMs = 5_000): Promise<void> {
-    return this.waitFor(() => this.frameTicks >= ticks, timeoutMs, `to send ${ticks} frames`);
+    return this.waitFor(() => this.frames.ticks >= ticks, timeoutMs, `to send ${ticks} frames`);
   }
 
   /** Resolves when `condition` holds, checked at each change of the stream. */
@@ -372,64 +355,7 @@ export class EmulatedMediaStream {
       audioMetadataMessage(this.subscriptionId, sampleRate, frameBytesOf(sampleRate)),
       'AudioMetadata',
     );
-    this.nextFrameAt = performance.now() + Math.max(1, this.init.frameIntervalMs);
-    this.frameTimer = setInterval(() => this.tick(), Math.max(1, this.init.frameIntervalMs));
-    this.frameTimer.unref();
-  }
-
-  /**
-   * Sends the frames due by now, as a real-time source does: a timer that fires late (a busy
-   * event loop) catches up, up to MAX_CATCH_UP frames; frames further behind are dropped, as a
-   * live stream drops them.
-   */
-  private tick(): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
-    const now = performance.now();
-    const interval = Math.max(1, this.init.frameIntervalMs);
-    if (this.isPaused || now - this.nextFrameAt > interval * MAX_CATCH_UP) {
-      this.nextFrameAt = now;
-      if (this.isPaused) return;
-    }
-    let sent = 0;
-    while (this.nextFrameAt <= now && sent < MAX_CATCH_UP) {
-      if (this.frameTicks >= this.init.frameLimit) {
-        clearInterval(this.frameTimer);
-        break;
-      }
-      this.sendFrame(new Date(performance.timeOrigin + this.nextFrameAt));
-      this.nextFrameAt += interval;
-      sent += 1;
-    }
-    if (sent > 0) this.changed();
-  }
-
-  private sendFrame(timestamp: Date): void {
-    const speakers = this.init.speakers();
-    const frames = speakers.map((speaker) => ({
-      rawId: speaker.rawId,
-      ...this.audioOf(speaker.rawId).next(),
-    }));
-    if (this.media?.audioChannelType === 'unmixed') {
-      for (const frame of frames) {
-        this.sendMessage(
-          audioDataMessage(frame.pcm, timestamp, frame.silent, frame.rawId),
-          'AudioData',
-        );
-      }
-    } else {
-      const frameBytes = frameBytesOf(this.media?.sampleRate ?? 16000);
-      const voiced = frames.filter((frame) => !frame.silent).map((frame) => frame.pcm);
-      const pcm = voiced.length > 0 ? mixFrames(voiced, frameBytes) : Buffer.alloc(frameBytes);
-      this.sendMessage(audioDataMessage(pcm, timestamp, voiced.length === 0), 'AudioData');
-    }
-    this.frameTicks += 1;
-    if (this.frameTicks === 1 && this.media?.enableDtmfTones) {
-      for (const speaker of speakers) {
-        const keys = speaker.party?.script.keys;
-        if (!keys) continue;
-        for (const key of keys.toUpperCase()) this.sendMessage(dtmfDataMessage(key), 'DtmfData');
-      }
-    }
+    this.frames.start();
   }
 
   private startTranscription(): void {
@@ -475,33 +401,7 @@ export class EmulatedMediaStream {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString('utf8')
-      : Buffer.from(data as ArrayBuffer).toString('utf8');
-    let json: unknown;
-    try {
-      json = isBinary ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const kind =
-      typeof json === 'object' &&
-      json !== null &&
-      typeof (json as { kind?: unknown }).kind === 'string'
-        ? (json as { kind: string }).kind
-        : undefined;
-    this.receivedTotal += 1;
-    const keep = this.messages.length < this.init.recordLimit;
-    if (keep) this.messages.push({ kind, text, json, at: new Date() });
-    if (kind?.toLowerCase() === 'audiodata') {
-      const payload = (json as { audioData?: { data?: unknown } }).audioData?.data;
-      const pcm = typeof payload === 'string' ? Buffer.from(payload, 'base64') : Buffer.alloc(0);
-      if (keep) this.outbound.push(pcm);
-      this.outboundCount += 1;
-      this.outboundBytes += pcm.length;
-    } else if (kind?.toLowerCase() === 'stopaudio') {
-      this.stops += 1;
-    }
+    this.record.add(data, isBinary);
     this.changed();
   }
 
@@ -523,7 +423,7 @@ export class EmulatedMediaStream {
   }
 
   private stopSending(): void {
-    clearInterval(this.frameTimer);
+    this.frames.stop();
     for (const timer of this.pendingTimers) clearTimeout(timer);
     this.pendingTimers.clear();
   }
@@ -543,23 +443,6 @@ export class EmulatedMediaStream {
       timer.unref();
       this.pendingTimers.add(timer);
     });
-  }
-
-  private audioOf(rawId: string): SpeakerAudio {
-    let audio = this.audioBySpeaker.get(rawId);
-    if (!audio) {
-      const sampleRate = this.media?.sampleRate ?? 16000;
-      const speaker = this.init.speakers().find((candidate) => candidate.rawId === rawId);
-      const index = this.audioBySpeaker.size;
-      audio = new SpeakerAudio(
-        speaker?.party?.script.audio ?? 'tone',
-        sampleRate,
-        frameBytesOf(sampleRate),
-        TONES_HZ[index % TONES_HZ.length] ?? 440,
-      );
-      this.audioBySpeaker.set(rawId, audio);
-    }
-    return audio;
   }
 
   private speaker(participant: string | undefined): StreamSpeaker {
