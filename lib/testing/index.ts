@@ -34,7 +34,12 @@ export {
   type RestErrorScript,
   ScenarioScript,
 } from './emulator/scenario-script';
-export type { CallerInput, PartyAnswer, PartyScript } from './emulator/scripted-party';
+export type {
+  CallerInput,
+  PartyAnswer,
+  PartyScript,
+  ScriptedPhrase,
+} from './emulator/scripted-party';
 export type { EmulatedStreamMessage } from './emulator/streaming/app-message-record';
 export {
   EmulatedMediaStream,

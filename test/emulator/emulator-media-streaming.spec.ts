@@ -398,7 +398,9 @@ describe('AcsEmulator: media streaming and transcription over WebSocket', () => 
   });
 
   it('startTranscription by REST without intermediate results; stopTranscription closes the socket and posts TranscriptionStopped', async () => {
-    env.emulator.script.party(CALLER.phoneNumber, { says: ['goodbye', 'thanks'] });
+    env.emulator.script.party(CALLER.phoneNumber, {
+      says: ['goodbye', { text: 'thanks', afterMs: 30 }],
+    });
     const { id, media } = await createCall(env, {
       transcription: transcriptionOptions(app.url('/transcripts')),
     });

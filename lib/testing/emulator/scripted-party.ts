@@ -6,6 +6,9 @@ import type { PartyAudio } from './streaming/speaker-audio';
 /** How an invited party reacts: it answers, or the invitation fails that way. */
 export type PartyAnswer = 'answer' | 'decline' | 'busy' | 'noAnswer' | 'unreachable';
 
+/** A phrase a party says: its text, or its text and a pause before it. */
+export type ScriptedPhrase = string | { text: string; afterMs?: number };
+
 /** What a party "does" when a recognize runs: press tones, say something, pick a choice, or nothing. */
 export type CallerInput =
   | { dtmf: string }
@@ -37,9 +40,11 @@ export interface PartyScript {
   /**
    * Phrases it says once live transcription runs: each gives TranscriptionData on the
    * transcription WebSocket (intermediate results when enabled, then a final one), in order.
-   * Each phrase is said once per call (a party scripted for many calls says them in each).
+   * `{ text, afterMs }` waits that long after the previous phrase (or the socket's start), e.g.
+   * to speak over a prompt. Each phrase is said once per call (a party scripted for many calls
+   * says them in each).
    */
-  says?: readonly string[];
+  says?: readonly ScriptedPhrase[];
   /**
    * What its media streaming audio carries: `'tone'` (a sine tone of its own pitch, the
    * default), `'silence'` (frames flagged `silent`), or 16-bit mono PCM at the stream's rate,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RawData, WebSocket } from 'ws';
 import { tonesOf } from '../dtmf-tones';
-import type { ScriptedParty } from '../scripted-party';
+import type { ScriptedParty, ScriptedPhrase } from '../scripted-party';
 import { AppMessageRecord, type EmulatedStreamMessage } from './app-message-record';
 import { AudioFrameClock } from './audio-frame-clock';
 import { frameBytesOf } from './pcm-tone';
@@ -24,7 +24,7 @@ export interface StreamSpeaker {
   rawId: string;
   party?: ScriptedParty;
   /** Its scripted phrases not said yet in this call, now said. */
-  takePhrases(): string[];
+  takePhrases(): ScriptedPhrase[];
 }
 
 /** @internal What a stream is opened with. */
@@ -372,14 +372,17 @@ export class EmulatedMediaStream {
     );
     for (const speaker of this.init.speakers()) {
       for (const phrase of speaker.takePhrases()) {
-        void this.speak(phrase, speaker.rawId).catch(() => undefined);
+        const { text, afterMs } =
+          typeof phrase === 'string' ? { text: phrase, afterMs: 0 } : phrase;
+        void this.speak(text, speaker.rawId, afterMs).catch(() => undefined);
       }
     }
   }
 
   /** Queues a phrase behind the ones being said; each result after the transcript step. */
-  private speak(phrase: string, rawId: string): Promise<void> {
+  private speak(phrase: string, rawId: string, afterMs = 0): Promise<void> {
     const said = this.speech.then(async () => {
+      if (afterMs && afterMs > 0) await this.sleep(afterMs);
       const { messages, endMs } = phraseResults(
         phrase,
         rawId,
