@@ -28,7 +28,7 @@ export function mediaStreamingConfigOf(body: RequestBody): MediaStreamingConfig 
   const options = body.object('mediaStreamingOptions');
   if (!options) return undefined;
   checkTransport(options);
-  const channel = (options.requiredString('audioChannelType') ?? '').toLowerCase();
+  const channel = options.requiredString('audioChannelType').toLowerCase();
   if (channel !== 'mixed' && channel !== 'unmixed') {
     throw RestFailure.invalid(`audioChannelType "${channel}" is not one of mixed, unmixed.`);
   }
