@@ -273,6 +273,14 @@ export class RedisEventBus implements CallEventBus {
     return result.fresh;
   }
 
+  /** Entries of the consumer group go to the other replicas from now on (drain). */
+  stopTakingHandlers(): void {
+    void this.connecting?.then(
+      (connected) => connected.handlers.stopTaking(),
+      () => undefined,
+    );
+  }
+
   /**
    * Stops reading, stops taking entries for handlers (those still running are not
    * acknowledged: another replica takes them over) and closes the connections (pending
