@@ -148,13 +148,18 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
     }
   }
 
+  // Start-up takes seconds, tens of them on a machine busy with other tests.
   const ready = (replica: Replica) =>
-    until(`${replica.name} answered on /api/status`, async () => {
-      if (replica.process.exitCode !== null) {
-        throw new Error(`${replica.name} exited at start-up:\n${replica.output.slice(-3_000)}`);
-      }
-      return (await status(replica)) !== undefined;
-    });
+    until(
+      `${replica.name} answered on /api/status`,
+      async () => {
+        if (replica.process.exitCode !== null) {
+          throw new Error(`${replica.name} exited at start-up:\n${replica.output.slice(-3_000)}`);
+        }
+        return (await status(replica)) !== undefined;
+      },
+      60_000,
+    );
 
   /** Which replica process runs the call's flow: the one whose callback URI answered it. */
   const runOf = (call: EmulatedCallHandle) =>
@@ -315,7 +320,7 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
     console.log(
       `chaos: calls placed ${placed.length}, completed ${completed}, lost with the killed replica ${lost} (of ${emulator.calls.filter((call) => runOf(call) === 'A').length} on it), events answered 200 ${accepted.size}, handler runs ${handlerRuns}, duplicates ${duplicates}; calls per replica ${['A', 'B', 'C', 'A2', 'B2'].map((name) => `${name} ${emulator.calls.filter((call) => runOf(call) === name).length}`).join(', ')}; balancer served ${balancer.served.join('/')}; B seen draining: ${sawDraining}; at ${phases.join(', ')}`,
     );
-  }, 150_000);
+  }, 240_000);
 });
 
 /** Sends `signal` and resolves with the exit code once the process has exited. */
