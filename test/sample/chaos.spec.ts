@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AcsEmulator,
@@ -135,14 +137,27 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
     what: string,
     check: () => boolean | Promise<boolean>,
     timeoutMs = 30_000,
+    detail?: () => string,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) {
+        // Whole outputs to files; their warnings and errors in the message.
+        const dir = mkdtempSync(join(tmpdir(), 'chaos-'));
         const outputs = [...replicas.values()]
-          .map((replica) => `--- ${replica.name}:\n${replica.output.slice(-2_000)}`)
+          .map((replica) => {
+            writeFileSync(join(dir, `${replica.name}.log`), replica.output);
+            const notable = replica.output
+              .split('\n')
+              .filter((line) => /WARN|ERROR|Error|rror:/.test(line))
+              .slice(-15)
+              .join('\n');
+            return `--- ${replica.name}:\n${notable}`;
+          })
           .join('\n');
-        throw new Error(`never ${what} within ${timeoutMs} ms; replicas' output:\n${outputs}`);
+        throw new Error(
+          `never ${what} within ${timeoutMs} ms${detail ? `: ${detail()}` : ''}; replicas' outputs in ${dir}, their warnings and errors:\n${outputs}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -245,13 +260,15 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
     // The calls B had in progress ended before it exited.
     expect(inProgressOnB.filter((call) => call.state !== 'disconnected')).toEqual([]);
 
-    // Both start again, on their ports, and take calls.
+    // Both start again, on their ports, and take calls (still placed meanwhile).
     const [a2, b2] = [startReplica('A2', a.port), startReplica('B2', b.port)];
     await Promise.all([a2, b2].map(ready));
     phase('A2, B2 up');
+    // Until each restarted replica runs a call's flow (checked to its end below with the rest).
+    const callsOn = (name: string) => emulator.calls.filter((call) => runOf(call) === name).length;
     await until(
-      'completed calls on the restarted replicas',
-      () => completedOn('A2') >= 1 && completedOn('B2') >= 1,
+      'ran calls on the restarted replicas',
+      () => callsOn('A2') >= 1 && callsOn('B2') >= 1,
     );
     placing = false;
     await placer;
@@ -307,6 +324,18 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
         return [...accepted].every((id) => (runs.get(id) ?? 0) >= 1);
       },
       CLAIM_TIMEOUT_MS * 5,
+      () => {
+        const missing = emulator.deliveries.filter(
+          (delivery) => delivery.ok && !runs.has((delivery.event as { id: string }).id),
+        );
+        return `${missing.length} without a run: ${missing
+          .slice(0, 10)
+          .map(
+            (delivery) =>
+              `${delivery.kind} ${delivery.url.replace(/^.*\//, '')} attempt ${delivery.attempt} at ${((delivery.at.getTime() - began) / 1000).toFixed(1)} s`,
+          )
+          .join('; ')}; phases: ${phases.join(', ')}`;
+      },
     );
     phase('checked');
     const handlerRuns = [...runs.values()].reduce((sum, count) => sum + count, 0);
@@ -318,7 +347,7 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
     expect([...runs.keys()].filter((id) => !accepted.has(id))).toEqual([]);
 
     console.log(
-      `chaos: calls placed ${placed.length}, completed ${completed}, lost with the killed replica ${lost} (of ${emulator.calls.filter((call) => runOf(call) === 'A').length} on it), events answered 200 ${accepted.size}, handler runs ${handlerRuns}, duplicates ${duplicates}; calls per replica ${['A', 'B', 'C', 'A2', 'B2'].map((name) => `${name} ${emulator.calls.filter((call) => runOf(call) === name).length}`).join(', ')}; balancer served ${balancer.served.join('/')}; B seen draining: ${sawDraining}; at ${phases.join(', ')}`,
+      `chaos: calls placed ${placed.length}, completed ${completed}, lost with the killed replica ${lost} (of ${emulator.calls.filter((call) => runOf(call) === 'A').length} on it), events answered 200 ${accepted.size}, handler runs ${handlerRuns}, duplicates ${duplicates}; calls per replica ${['A', 'B', 'C', 'A2', 'B2'].map((name) => `${name} ${callsOn(name)}`).join(', ')}; balancer served ${balancer.served.join('/')}; B seen draining: ${sawDraining}; at ${phases.join(', ')}`,
     );
   }, 240_000);
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type CallEvent, type CallEventMetadata, OnCallEvent } from 'nestjs-call-automation';
 import type { SampleConfig } from '../config';
@@ -14,7 +14,7 @@ export const handlerRunsKey = (keyPrefix: string): string => `${keyPrefix}handle
  * crash). The count is taken when the handler starts: a run cut short by a crash counts.
  */
 @Injectable()
-export class HandlerRunRecorder implements OnModuleDestroy {
+export class HandlerRunRecorder implements OnApplicationShutdown {
   private readonly redis: Redis;
   private readonly key: string;
 
@@ -31,7 +31,11 @@ export class HandlerRunRecorder implements OnModuleDestroy {
     await this.redis.hincrby(this.key, metadata.id, 1);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Last of the shutdown hooks: handlers still run during the drain and until the module's
+   * beforeApplicationShutdown has let them finish (closing in onModuleDestroy lost their counts).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => undefined);
   }
 }
