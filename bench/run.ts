@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkResult, machine, toMarkdown, writeJson } from './harness';
 
@@ -41,13 +42,42 @@ async function main(): Promise<void> {
   console.log(`Benchmarks on ${machine()}`);
   const results: BenchmarkResult[] = [];
   for (const name of names) results.push(await runOne(name));
-  writeJson(join(__dirname, '..', 'results.json'), {
+  // A run of some benchmarks replaces their results and keeps the others' (with their date).
+  const path = join(__dirname, '..', 'results.json');
+  const earlier = readEarlier(path);
+  const date = new Date().toISOString();
+  const dated = results.map((result) => ({ ...result, date }));
+  writeJson(path, {
     machine: machine(),
-    date: new Date().toISOString(),
-    results,
+    date,
+    results: [
+      ...earlier.results
+        .filter((old) => !results.some((result) => result.name === old.name))
+        .map((old) => ({ ...old, date: old.date ?? earlier.date })),
+      ...dated,
+    ].sort((x, y) => order(earlier.results, x.name) - order(earlier.results, y.name)),
   });
   console.log('\n## Summary\n');
   for (const result of results) console.log(`### ${result.name}\n\n${toMarkdown(result.rows)}\n`);
+}
+
+interface StoredResults {
+  date?: string;
+  results: (BenchmarkResult & { date?: string })[];
+}
+
+function readEarlier(path: string): StoredResults {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as StoredResults;
+  } catch {
+    return { results: [] };
+  }
+}
+
+/** Where a result stood in the file before (new ones last). */
+function order(results: readonly BenchmarkResult[], name: string): number {
+  const index = results.findIndex((result) => result.name === name);
+  return index === -1 ? results.length : index;
 }
 
 main().catch((error: unknown) => {

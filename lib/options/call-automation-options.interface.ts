@@ -114,6 +114,20 @@ export interface CallAutomationRedisOptions {
    * giving `tls` turns it on.
    */
   tls?: ConnectionOptions;
+  /**
+   * ACL user for the Redis nodes, any form (with `url` it may be in the URL instead). For
+   * `sentinels`: the primary's and replicas' user (the sentinels' is `sentinelUsername`).
+   */
+  username?: string;
+  /**
+   * Password (or access key) for the Redis nodes, any form: `requirepass`, or the ACL user's
+   * with `username`. With `url` it may be in the URL instead; not both.
+   */
+  password?: string;
+  /** With `sentinels`: ACL user of the sentinels themselves, when they ask for one. */
+  sentinelUsername?: string;
+  /** With `sentinels`: password of the sentinels themselves (their `requirepass`), when set. */
+  sentinelPassword?: string;
   /** Prefix of every key and stream this module writes. @default 'acs:' */
   keyPrefix?: string;
   /**
@@ -307,6 +321,15 @@ export interface ResolvedMediaStreamingOptions {
 
 /** `redis` with its defaults filled in; exactly one of url, cluster, sentinels is set. */
 export type ResolvedRedisOptions = Required<
-  Omit<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>
+  Omit<
+    CallAutomationRedisOptions,
+    'url' | 'cluster' | 'sentinels' | 'name' | 'tls' | RedisCredential
+  >
 > &
-  Pick<CallAutomationRedisOptions, 'url' | 'cluster' | 'sentinels' | 'name' | 'tls'>;
+  Pick<
+    CallAutomationRedisOptions,
+    'url' | 'cluster' | 'sentinels' | 'name' | 'tls' | RedisCredential
+  >;
+
+/** The `redis` options that are credentials (optional, never defaulted). */
+type RedisCredential = 'username' | 'password' | 'sentinelUsername' | 'sentinelPassword';

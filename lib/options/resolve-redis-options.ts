@@ -13,6 +13,10 @@ const REDIS_KEYS = [
   'sentinels',
   'name',
   'tls',
+  'username',
+  'password',
+  'sentinelUsername',
+  'sentinelPassword',
   'keyPrefix',
   'handlerClaimTimeoutMs',
   'maxStreamBytes',
@@ -69,6 +73,7 @@ export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptio
       `redis.tls must be an object of Node.js TLS options (e.g. { ca }), got ${describeValue(tls)}`,
     );
   }
+  const credentials = resolveCredentials(input, location);
   const keyPrefix = input.keyPrefix === undefined ? DEFAULT_REDIS_KEY_PREFIX : input.keyPrefix;
   if (typeof keyPrefix !== 'string') {
     fail(`redis.keyPrefix must be a string, got ${describeValue(input.keyPrefix)}`);
@@ -101,10 +106,63 @@ export function resolveRedisOptions(value: unknown): ResolvedCallAutomationOptio
     ...location,
     waitForReplicas,
     ...(tls === undefined ? {} : { tls }),
+    ...credentials,
     keyPrefix,
     handlerClaimTimeoutMs,
     maxStreamBytes,
   };
+}
+
+type Credentials = Pick<
+  NonNullable<ResolvedCallAutomationOptions['redis']>,
+  'username' | 'password' | 'sentinelUsername' | 'sentinelPassword'
+>;
+
+/** username / password (any form), sentinelUsername / sentinelPassword (sentinels only). */
+function resolveCredentials(
+  input: Record<string, unknown>,
+  location: { url?: string; sentinels?: RedisNode[] },
+): Credentials {
+  const credentials: Credentials = {};
+  for (const key of ['username', 'password', 'sentinelUsername', 'sentinelPassword'] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') {
+      // The value itself is a secret: never echoed.
+      fail(
+        `redis.${key} must be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
+      );
+    }
+    credentials[key] = value;
+  }
+  if (location.sentinels === undefined) {
+    for (const key of ['sentinelUsername', 'sentinelPassword'] as const) {
+      if (credentials[key] !== undefined) {
+        fail(
+          `redis.${key} is for the sentinels themselves: it goes with redis.sentinels (the nodes' credentials are redis.username and redis.password)`,
+        );
+      }
+    }
+  }
+  if (location.url !== undefined) {
+    // ioredis would quietly prefer the URL's: say so instead.
+    const url = safeUrl(location.url);
+    if (credentials.password !== undefined && url?.password) {
+      fail('redis.password is given and redis.url has a password too: give it once');
+    }
+    if (credentials.username !== undefined && url?.username) {
+      fail('redis.username is given and redis.url has a user too: give it once');
+    }
+  }
+  return credentials;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A non-empty list of `{ host, port }`. */

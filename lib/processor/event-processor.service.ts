@@ -93,6 +93,8 @@ export class EventProcessorService
    */
   async drain(timeoutMs: number = this.options.drainTimeoutMs): Promise<boolean> {
     this.draining = true;
+    // With Redis, new calls' handlers (their call flows) start on the other replicas.
+    this.bus.stopTakingHandlers();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { pendingWaiters, pendingOperations, callsWithOngoingHandlers } =

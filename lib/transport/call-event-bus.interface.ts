@@ -54,6 +54,12 @@ export interface CallEventBus {
    * needs no I/O (in-process) answers at once, without a promise.
    */
   publish(events: readonly ReceivedEvent[]): boolean[] | Promise<boolean[]>;
+  /**
+   * This replica is draining: it takes no new handler work, so that new calls' handlers (an
+   * IncomingCall's call flow) start on the other replicas; handlers already running go on.
+   * In-process: nothing changes (there is no other replica).
+   */
+  stopTakingHandlers(): void;
   /** Stops delivering and closes connections. */
   close(): Promise<void>;
 }

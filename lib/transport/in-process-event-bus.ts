@@ -38,6 +38,9 @@ export class InProcessEventBus implements CallEventBus {
     return fresh;
   }
 
+  /** Handlers run here or nowhere: a draining replica still runs those of what it accepts. */
+  stopTakingHandlers(): void {}
+
   async close(): Promise<void> {
     this.sink = undefined;
     this.seen.clear();

@@ -18,7 +18,7 @@ export class RedisConnectionMonitor {
     private readonly whileDown: string,
   ) {
     client.on('error', (error: Error) => {
-      this.lastError = error;
+      this.lastError = withNodeCause(error);
     });
     client.on('ready', () => {
       this.lastError = undefined;
@@ -64,4 +64,13 @@ export class RedisConnectionMonitor {
     this.closing = true;
     this.client.disconnect();
   }
+}
+
+/**
+ * The cluster client's "Failed to refresh slots cache." hides why: the last node's error
+ * (`WRONGPASS …`, `NOAUTH …`, `ECONNREFUSED …`) goes into the message.
+ */
+export function withNodeCause(error: Error): Error {
+  const node = (error as { lastNodeError?: Error | null }).lastNodeError;
+  return node ? new Error(`${error.message.replace(/\.$/, '')}: ${node.message}`) : error;
 }

@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
 import { type IoredisImporter, loadIoredis } from './load-ioredis';
-import { RedisConnectionMonitor } from './redis-connection-monitor';
+import { RedisConnectionMonitor, withNodeCause } from './redis-connection-monitor';
 import {
   createRedisClient,
   describeRedisTarget,
@@ -80,14 +80,19 @@ export async function openRedisConnections(
   );
   const all = [publisher, reader, handlers];
   try {
-    await Promise.all(all.map((connection) => connection.client.connect()));
+    // The connections' own connectTimeout does not bound everything: through sentinels that
+    // refuse us (a wrong sentinelPassword), ioredis asks them again for ever.
+    await withDeadline(
+      Promise.all(all.map((connection) => connection.client.connect())),
+      settings.connectTimeoutMs,
+    );
     const startId = await streamTail(publisher, settings.streamKey);
     return { publisher, reader, handlers, startId };
   } catch (error) {
     for (const connection of all) connection.disconnect();
     const cause =
       all.find((connection) => connection.lastError)?.lastError?.message ??
-      (error as Error).message;
+      withNodeCause(error as Error).message;
     throw new EventBusUnavailableError(
       `CallAutomationModule: cannot connect to Redis at ${where} (${cause}). With the redis option set the module does not start without Redis: check ${redisOptionsOf(settings.target)} and that Redis is running.`,
     );
@@ -114,4 +119,17 @@ async function streamTail(publisher: RedisConnectionMonitor, streamKey: string):
     | [string, string[]][]
     | null;
   return last?.[0]?.[0] ?? STREAM_START_ID;
+}
+
+/** The promise's outcome, or a rejection once `ms` have passed. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not connected within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
+import { ReplicasNotConfirmedError } from '../errors/replicas-not-confirmed.error';
 import type { CallEventBus, CallEventSink, ReceivedEvent } from './call-event-bus.interface';
 import { GroupCommit } from './group-commit';
 import type { IoredisImporter } from './load-ioredis';
@@ -225,6 +226,9 @@ export class RedisEventBus implements CallEventBus {
         `Redis is unreachable (${publisher.describeProblem()}); nothing was handed over.`,
       );
     }
+    const waitTimeoutMs = Math.floor(
+      (this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS) / 2,
+    );
     let result: Awaited<ReturnType<typeof runPublishScript>>;
     try {
       result = await runPublishScript(publisher.client, {
@@ -241,9 +245,7 @@ export class RedisEventBus implements CallEventBus {
         ids: encoded.map(({ received }) => received.metadata.id),
         payloads: encoded.map(({ text }) => text),
         waitForReplicas: this.options.waitForReplicas ?? 0,
-        waitTimeoutMs: Math.floor(
-          (this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS) / 2,
-        ),
+        waitTimeoutMs,
       });
     } catch (error) {
       throw new EventBusUnavailableError(
@@ -266,11 +268,17 @@ export class RedisEventBus implements CallEventBus {
     if (result.replicas !== undefined && result.replicas < wanted) {
       // The events are in the stream (they are delivered), but a failover now could lose
       // them: the sender retries (a duplicate then) rather than count on them.
-      throw new EventBusUnavailableError(
-        `Only ${result.replicas} of the ${wanted} Redis replica(s) that redis.waitForReplicas asks for confirmed the events in time.`,
-      );
+      throw new ReplicasNotConfirmedError(result.replicas, wanted, waitTimeoutMs);
     }
     return result.fresh;
+  }
+
+  /** Entries of the consumer group go to the other replicas from now on (drain). */
+  stopTakingHandlers(): void {
+    void this.connecting?.then(
+      (connected) => connected.handlers.stopTaking(),
+      () => undefined,
+    );
   }
 
   /**

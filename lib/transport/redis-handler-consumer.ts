@@ -52,6 +52,8 @@ export class RedisHandlerConsumer {
   /** Read this consumer's own pending entries (from this id) before new ones. */
   private ownPendingFrom: string | undefined = '0';
   private nextClaimAt = 0;
+  /** False once this replica drains: it keeps its running entries and takes no others. */
+  private taking = true;
   private nextConsumerSweepAt = 0;
 
   constructor(
@@ -92,6 +94,15 @@ export class RedisHandlerConsumer {
     await Promise.all([...this.acknowledging]);
   }
 
+  /**
+   * Takes no new entries and none of other consumers' (drain): they go to the other replicas.
+   * Entries whose handlers run here are still touched and acknowledged. Entries that a read
+   * already waiting still brings are handed back (see `release`).
+   */
+  stopTaking(): void {
+    this.taking = false;
+  }
+
   /** Creates the group when it does not exist (at the stream's end); idempotent. */
   async ensureGroup(): Promise<void> {
     const { streamKey, group } = this.settings;
@@ -112,6 +123,10 @@ export class RedisHandlerConsumer {
         if (Date.now() >= this.nextClaimAt) {
           await this.round();
           this.nextClaimAt = Date.now() + this.roundMs;
+          continue;
+        }
+        if (!this.taking) {
+          await this.halt.pause(Math.max(this.nextClaimAt - Date.now(), 1));
           continue;
         }
         if (this.ownPendingFrom !== undefined) {
@@ -182,6 +197,7 @@ export class RedisHandlerConsumer {
     if (this.inFlight.size > 0) {
       await this.call('XCLAIM', streamKey, group, consumer, 0, ...this.inFlight.keys(), 'JUSTID');
     }
+    if (!this.taking) return;
     let cursor = '0-0';
     do {
       const reply = (await this.call(
@@ -233,6 +249,10 @@ export class RedisHandlerConsumer {
 
   /** Starts the handlers of entries not already running here; acknowledges each when done. */
   private take(entries: readonly { id: string; fields: string[] | null }[]): void {
+    if (!this.taking) {
+      this.release(entries.map(({ id }) => id));
+      return;
+    }
     let trimmed = 0;
     for (const { id, fields } of entries) {
       if (this.inFlight.has(id)) continue;
@@ -256,6 +276,20 @@ export class RedisHandlerConsumer {
       this.inFlight.set(id, settled);
     }
     if (trimmed > 0) this.reportTrimmed(trimmed);
+  }
+
+  /**
+   * Hands entries back while draining: they stay in this consumer's pending list but look idle
+   * for `claimTimeoutMs` (XCLAIM … IDLE), so another replica's next takeover round (within a
+   * third of `claimTimeoutMs`) takes them. Should that fail, they are taken over after
+   * `claimTimeoutMs` as those of a dead replica would be.
+   */
+  private release(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const { streamKey, group, consumer, claimTimeoutMs } = this.settings;
+    this.acker
+      .call('XCLAIM', streamKey, group, consumer, 0, ...ids, 'IDLE', claimTimeoutMs, 'JUSTID')
+      .catch(() => undefined);
   }
 
   /** A command on the consumer's connection, cut short when the consumer stops. */

@@ -14,7 +14,17 @@ export type RedisTarget = (
 ) & {
   /** TLS settings (e.g. `{ ca }`), for `rediss://` URLs and cluster / sentinel nodes. */
   tls?: ConnectionOptions;
+  /** Credentials of the Redis nodes (any form) and of the sentinels (Sentinel form). */
+  credentials?: RedisCredentials;
 };
+
+/** `redis.username`, `password`, `sentinelUsername`, `sentinelPassword`. */
+export interface RedisCredentials {
+  username?: string;
+  password?: string;
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+}
 
 /** A connection of any form: both classes take the same commands and emit the same events. */
 export type RedisClient = Redis | Cluster;
@@ -40,7 +50,11 @@ export function redisOptionsOf(target: RedisTarget): string {
     cluster: 'redis.cluster',
     sentinel: 'redis.sentinels and redis.name',
   }[target.kind];
-  return target.tls === undefined ? where : `${where} (and redis.tls)`;
+  const also = [
+    ...(target.tls === undefined ? [] : ['redis.tls']),
+    ...Object.keys(target.credentials ?? {}).map((key) => `redis.${key}`),
+  ];
+  return also.length === 0 ? where : `${where} (and ${also.join(', ')})`;
 }
 
 /**
@@ -54,13 +68,22 @@ export function createRedisClient(
   options: RedisOptions,
 ): RedisClient {
   const tls = target.tls === undefined ? {} : { tls: target.tls };
+  const { username, password, sentinelUsername, sentinelPassword } = target.credentials ?? {};
+  // The nodes' credentials: ioredis's `username` / `password` (on a cluster, per node).
+  const auth = {
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  };
   switch (target.kind) {
     case 'standalone':
-      return new ioredis.Redis(target.url, { ...options, ...tls });
+      return new ioredis.Redis(target.url, { ...options, ...tls, ...auth });
     case 'sentinel':
       return new ioredis.Redis({
         ...options,
         ...tls,
+        ...auth,
+        ...(sentinelUsername === undefined ? {} : { sentinelUsername }),
+        ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
         sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
         name: target.name,
         // The sentinels themselves are reached like the nodes (TLS when the nodes use it).
@@ -78,7 +101,7 @@ export function createRedisClient(
       const clusterOptions: ClusterOptions = {
         lazyConnect,
         clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? null,
-        redisOptions: { ...nodeOptions, ...tls },
+        redisOptions: { ...nodeOptions, ...tls, ...auth },
         ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
       };
       return new ioredis.Cluster(
@@ -96,11 +119,23 @@ export interface RedisLocation {
   sentinels?: readonly RedisNode[];
   name?: string;
   tls?: ConnectionOptions;
+  username?: string;
+  password?: string;
+  sentinelUsername?: string;
+  sentinelPassword?: string;
 }
 
 /** The target a `redis` option names: cluster, else sentinels, else the URL. */
 export function redisTargetOf(location: RedisLocation): RedisTarget {
-  const tls = location.tls === undefined ? {} : { tls: location.tls };
+  const credentials: RedisCredentials = {};
+  for (const key of ['username', 'password', 'sentinelUsername', 'sentinelPassword'] as const) {
+    const value = location[key];
+    if (value !== undefined) credentials[key] = value;
+  }
+  const tls = {
+    ...(location.tls === undefined ? {} : { tls: location.tls }),
+    ...(Object.keys(credentials).length === 0 ? {} : { credentials }),
+  };
   if (location.cluster !== undefined && location.cluster.length > 0) {
     return { kind: 'cluster', nodes: location.cluster, ...tls };
   }

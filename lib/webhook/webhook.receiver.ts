@@ -9,6 +9,7 @@ import {
 import { CALL_AUTOMATION_OPTIONS } from '../constants';
 import { CallAutomationEventError } from '../errors/call-automation-event.error';
 import { EventBusUnavailableError } from '../errors/event-bus-unavailable.error';
+import { ReplicasNotConfirmedError } from '../errors/replicas-not-confirmed.error';
 import {
   findValidationCode,
   readEventGridDelivery,
@@ -278,6 +279,15 @@ export class WebhookReceiver implements OnModuleDestroy {
   private toHttpError(error: unknown): unknown {
     if (error instanceof CallAutomationEventError) {
       return webhookError(HttpStatus.BAD_REQUEST, error.message);
+    }
+    if (error instanceof ReplicasNotConfirmedError) {
+      this.logger.warn(
+        `Answered 503 so the events are delivered again (that delivery is a duplicate, answered 200): ${error.message} Their handlers run all the same.`,
+      );
+      return webhookError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `The events were written to the Redis primary but not confirmed by ${error.wanted} Redis replica(s) within ${error.waitedMs} ms (redis.waitForReplicas); their handlers run all the same. Deliver them again: the redelivery is recognised as a duplicate.`,
+      );
     }
     if (error instanceof EventBusUnavailableError) {
       this.logger.error(

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CallAutomationModule } from 'nestjs-call-automation';
 import type { AcsEmulator } from 'nestjs-call-automation/testing';
+import { HandlerRunRecorder } from './chaos/handler-run-recorder';
 import type { SampleConfig } from './config';
 import { DemoCallerService } from './demo/demo-caller.service';
 import { IvrService } from './ivr/ivr.service';
@@ -27,8 +28,17 @@ export class AppModule {
             callbackUri: sample.callbackUri,
             ...(sample.auth ? { auth: sample.auth } : {}),
             ...(sample.redisUrl
-              ? { redis: { url: sample.redisUrl, keyPrefix: sample.redisKeyPrefix } }
+              ? {
+                  redis: {
+                    url: sample.redisUrl,
+                    keyPrefix: sample.redisKeyPrefix,
+                    ...(sample.handlerClaimTimeoutMs === undefined
+                      ? {}
+                      : { handlerClaimTimeoutMs: sample.handlerClaimTimeoutMs }),
+                  },
+                }
               : {}),
+            drainTimeoutMs: sample.drainTimeoutMs,
           }),
         }),
       ],
@@ -37,6 +47,7 @@ export class AppModule {
         IvrService,
         CallTimelineService,
         DemoCallerService,
+        ...(config.recordHandlerRuns ? [HandlerRunRecorder] : []),
       ],
       controllers: [StatusController],
     };

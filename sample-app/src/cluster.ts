@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AcsEmulator, LocalRedisServer } from 'nestjs-call-automation/testing';
+import { startRoundRobinBalancer } from './balancer/round-robin-balancer';
 
 /**
  * `npm run start:cluster`: the sample as two replicas behind a round-robin load balancer,
@@ -38,37 +38,12 @@ async function main(): Promise<void> {
     }),
   );
 
-  // The load balancer: each request to the next replica, as a cloud balancer would.
-  const served = REPLICAS.map(() => 0);
-  let next = 0;
-  const balancer = createServer((incoming, outgoing) => {
-    const index = next++ % REPLICAS.length;
-    served[index] = (served[index] ?? 0) + 1;
-    const proxied = request(
-      {
-        host: '127.0.0.1',
-        port: PORT + 1 + index,
-        method: incoming.method,
-        path: incoming.url,
-        headers: incoming.headers,
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    proxied.once('error', (error) => {
-      outgoing.writeHead(502, { 'content-type': 'application/json' });
-      outgoing.end(
-        JSON.stringify({
-          statusCode: 502,
-          message: `replica ${REPLICAS[index]}: ${error.message}`,
-        }),
-      );
-    });
-    incoming.pipe(proxied);
-  });
-  await new Promise<void>((resolve) => balancer.listen(PORT, resolve));
+  const balancer = await startRoundRobinBalancer(
+    PORT,
+    REPLICAS.map((_, index) => PORT + 1 + index),
+    REPLICAS,
+  );
+  const served = balancer.served;
   logger.log(
     `Load balancer http://localhost:${PORT}/ → replicas ${REPLICAS.map((name, i) => `${name}:${PORT + 1 + i}`).join(', ')}`,
   );
@@ -97,7 +72,7 @@ async function main(): Promise<void> {
 
   const stop = async () => {
     clearInterval(timer);
-    balancer.close();
+    await balancer.close();
     await Promise.all(
       replicas.map(
         (replica) =>

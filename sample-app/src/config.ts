@@ -19,6 +19,15 @@ export interface SampleConfig {
   demoCallIntervalMs: number;
   /** Name shown in logs and on the status page (the cluster launcher sets A, B, ...). */
   replicaName: string;
+  /** On shutdown, how long calls in progress may go on (the module's drainTimeoutMs; 0 = no drain). */
+  drainTimeoutMs: number;
+  /** redis.handlerClaimTimeoutMs: handlers a dead replica left run elsewhere after this long. */
+  handlerClaimTimeoutMs?: number;
+  /**
+   * Count every @OnCallEvent run per CloudEvent id in the Redis hash `<prefix>handler-runs`
+   * (the chaos test compares it with what the emulator saw answered 200). Off by default.
+   */
+  recordHandlerRuns: boolean;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): SampleConfig {
@@ -47,5 +56,10 @@ export function readConfig(env: NodeJS.ProcessEnv): SampleConfig {
     agentPhoneNumber: env.AGENT_PHONE_NUMBER ?? '+15550100200',
     demoCallIntervalMs: Number(env.DEMO_CALL_INTERVAL_MS ?? 15_000),
     replicaName: env.REPLICA_NAME ?? 'sample',
+    drainTimeoutMs: Number(env.DRAIN_TIMEOUT_MS ?? 0),
+    handlerClaimTimeoutMs: env.REDIS_HANDLER_CLAIM_TIMEOUT_MS
+      ? Number(env.REDIS_HANDLER_CLAIM_TIMEOUT_MS)
+      : undefined,
+    recordHandlerRuns: env.SAMPLE_RECORD_HANDLER_RUNS === 'true',
   };
 }

@@ -121,6 +121,48 @@ describe('Scale-out over Redis', () => {
     }
   });
 
+  it('leaves new handler work to the other replicas while one drains (a new call flow does not start on it)', async () => {
+    // Entries a read brings after the drain began are handed back: another replica takes them
+    // at its next takeover round (a third of handlerClaimTimeoutMs).
+    const apps = await startCluster(3, { ...options(), handlerClaimTimeoutMs: 1_500 }, [
+      HandlerRecorder,
+    ]);
+    try {
+      const [draining, ...others] = apps as [TestApp, TestApp, TestApp];
+      const drainingReplica = draining.app.get(HandlerRecorder).replica;
+      // A call in progress keeps the drain going (until the waiter is released below).
+      const inProgress = draining.processor.waitForEvent({ callConnectionId: 'call-drain-held' });
+      const drained = draining.processor.drain(30_000);
+      const events = Array.from({ length: 24 }, (_, index) =>
+        cloudEvent('ParticipantsUpdated', { callConnectionId: `call-drain-${index}` }),
+      );
+      for (const [index, event] of events.entries()) {
+        // Posted to every replica in turn, the draining one too (callbacks are still accepted).
+        const response = await (apps[index % apps.length] as TestApp).post('api/callbacks', [
+          event,
+        ]);
+        expect(response.status).toBe(200);
+      }
+      const ids = new Set(events.map((event) => event.id));
+      await waitFor(
+        () => handled.filter((entry) => ids.has(entry.id)).length >= events.length,
+        'the handlers of every event',
+      );
+      const runs = handled.filter((entry) => ids.has(entry.id));
+      expect(runs.filter((entry) => entry.replica === drainingReplica)).toEqual([]);
+      expect(new Set(runs.map((entry) => entry.id)).size).toBe(events.length);
+      await others[0].post('api/callbacks', [
+        cloudEvent('PlayCompleted', { callConnectionId: 'call-drain-held' }),
+      ]);
+      await inProgress;
+      expect(await drained).toBe(true);
+      await Promise.all(apps.map((app) => app.processor.whenIdle()));
+      expect(handled.filter((entry) => ids.has(entry.id))).toHaveLength(events.length);
+    } finally {
+      await closeAll(apps);
+    }
+  });
+
   it('runs an ongoing processor attached on A for events that hit B', async () => {
     const [a, b] = (await startCluster(2, options())) as [TestApp, TestApp];
     try {

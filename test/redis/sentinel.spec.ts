@@ -38,13 +38,28 @@ describe('Scale-out over Redis with Sentinel', () => {
       const second = cloudEvent('PlayCompleted', { callConnectionId: 'call-wait-2' });
       const refused = await two.post('api/callbacks', [second]);
       expect(refused.status).toBe(503);
+      // The answer says what happened: written, not confirmed, handlers run, retry is a duplicate.
+      const answer = JSON.stringify(await refused.json());
+      expect(answer).toMatch(
+        /written to the Redis primary but not confirmed by 2 Redis replica\(s\) within 1000 ms \(redis.waitForReplicas\); their handlers run all the same\. Deliver them again: the redelivery is recognised as a duplicate/,
+      );
+      expect(answer).not.toMatch(/nothing was accepted/);
       expect(
         two.logger.lines.some((entry) =>
-          /Only 1 of the 2 Redis replica\(s\) that redis.waitForReplicas asks for/.test(
+          /written to the Redis primary but only 1 of the 2 Redis replica\(s\) that redis.waitForReplicas asks for confirmed them within 1000 ms/.test(
             entry.message,
           ),
         ),
       ).toBe(true);
+      // ... and a redelivery that a replica confirms is the duplicate the answer announced.
+      const [twoOnOne] = (await startCluster(1, options('wait-two:', 1))) as [TestApp];
+      try {
+        const again = await twoOnOne.post('api/callbacks', [second]);
+        expect(again.status).toBe(200);
+        expect(await again.json()).toEqual({ received: 1, dispatched: 0, duplicates: 1 });
+      } finally {
+        await closeAll([twoOnOne]);
+      }
     } finally {
       await closeAll([one, two]);
     }

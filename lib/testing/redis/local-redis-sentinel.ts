@@ -15,18 +15,32 @@ export class LocalRedisSentinel {
     readonly primary: LocalRedisServer,
     readonly replica: LocalRedisServer,
     readonly sentinel: LocalRedisServer,
+    /** The sentinel's own `requirepass`, when started with one (`redis.sentinelPassword`). */
+    private readonly sentinelPassword?: string,
   ) {}
 
+  /**
+   * With `password`, the primary and the replica ask for it (`requirepass`, `masterauth`, and
+   * the sentinel's `auth-pass`); with `sentinelPassword`, the sentinel asks for that one.
+   */
   static async start(
-    options: { name?: string; downAfterMs?: number } = {},
+    options: {
+      name?: string;
+      downAfterMs?: number;
+      password?: string;
+      sentinelPassword?: string;
+    } = {},
   ): Promise<LocalRedisSentinel> {
     const name = options.name ?? 'test-primary';
+    const { password, sentinelPassword } = options;
+    const auth =
+      password === undefined ? [] : ['--requirepass', password, '--masterauth', password];
     const started: LocalRedisServer[] = [];
     try {
-      const primary = await LocalRedisServer.start();
+      const primary = await LocalRedisServer.start({ args: auth });
       started.push(primary);
       const replica = await LocalRedisServer.start({
-        args: ['--replicaof', '127.0.0.1', String(primary.port)],
+        args: ['--replicaof', '127.0.0.1', String(primary.port), ...auth],
       });
       started.push(replica);
       const sentinelPort = await freePort();
@@ -39,6 +53,8 @@ export class LocalRedisSentinel {
           `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1_000}`,
           `sentinel failover-timeout ${name} 5000`,
           `sentinel parallel-syncs ${name} 1`,
+          ...(password === undefined ? [] : [`sentinel auth-pass ${name} ${password}`]),
+          ...(sentinelPassword === undefined ? [] : [`requirepass ${sentinelPassword}`]),
           '',
         ].join('\n'),
       );
@@ -48,7 +64,7 @@ export class LocalRedisSentinel {
         args: ['--sentinel'],
       });
       started.push(sentinel);
-      const setUp = new LocalRedisSentinel(name, primary, replica, sentinel);
+      const setUp = new LocalRedisSentinel(name, primary, replica, sentinel, sentinelPassword);
       await setUp.waitUntilReplicaKnown();
       return setUp;
     } catch (error) {
@@ -69,7 +85,9 @@ export class LocalRedisSentinel {
   }
 
   private ask(args: string[]): Promise<string> {
-    return redisCli(['-p', String(this.sentinel.port), ...args]);
+    const auth =
+      this.sentinelPassword === undefined ? [] : ['-a', this.sentinelPassword, '--no-auth-warning'];
+    return redisCli([...auth, '-p', String(this.sentinel.port), ...args]);
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,13 @@ export interface StatusView {
   mode: string;
   calls: CallTimeline[];
   totalEvents: number;
-  processor: { pendingWaiters: number; pendingOperations: number; backlog: number };
+  processor: {
+    pendingWaiters: number;
+    pendingOperations: number;
+    backlog: number;
+    /** True once shutdown began draining this replica (not ready for new calls). */
+    draining: boolean;
+  };
   canPlaceDemoCalls: boolean;
 }
 

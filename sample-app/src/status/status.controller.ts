@@ -45,6 +45,7 @@ export class StatusController {
         pendingWaiters: snapshot.pendingWaiters,
         pendingOperations: snapshot.pendingOperations,
         backlog: snapshot.backlogEvents,
+        draining: this.processor.isDraining,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };
