@@ -1,11 +1,9 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { Injector } from '@nestjs/core/injector/injector.js';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { Module } from '@nestjs/core/injector/module.js';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { ON_CALL_EVENT_METADATA } from '../constants';
 import type { OnCallEventMetadata } from '../decorators/on-call-event.decorator';
 import type { AnyCallEvent, CallEventMetadata } from '../events/call-event.types';
+import { findDecoratedMethods } from './decorated-methods';
 
 /** One `@OnCallEvent` method, ready to call. */
 export interface DiscoveredCallEventHandler {
@@ -29,7 +27,6 @@ export interface DiscoveredCallEventHandler {
 @Injectable()
 export class CallEventHandlersExplorer implements OnModuleInit {
   private readonly logger = new Logger('CallAutomation');
-  private readonly injector = new Injector();
   private byKind = new Map<string, DiscoveredCallEventHandler[]>();
   private everyKind: DiscoveredCallEventHandler[] = [];
 
@@ -60,73 +57,33 @@ export class CallEventHandlersExplorer implements OnModuleInit {
     const byKind = new Map<string, DiscoveredCallEventHandler[]>();
     const everyKind: DiscoveredCallEventHandler[] = [];
     let count = 0;
-    const wrappers = [
-      ...this.discovery.getProviders().map((wrapper) => [wrapper, 'providers'] as const),
-      ...this.discovery.getControllers().map((wrapper) => [wrapper, 'controllers'] as const),
-    ];
-    for (const [wrapper, collection] of wrappers) {
-      const { instance } = wrapper;
-      if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance);
-      if (!prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const method = prototype[methodName];
-        const entries: OnCallEventMetadata[] | undefined =
-          typeof method === 'function'
-            ? Reflect.getMetadata(ON_CALL_EVENT_METADATA, method)
-            : undefined;
-        if (!entries?.length) continue;
-        const kinds = [...new Set(entries.flatMap((entry) => entry.kinds))];
-        const handler = this.createHandler(wrapper, collection, methodName, kinds);
-        count++;
-        if (kinds.includes('*')) {
-          everyKind.push(handler);
-          continue;
-        }
-        for (const kind of kinds) {
-          const list = byKind.get(kind) ?? [];
-          list.push(handler);
-          byKind.set(kind, list);
-        }
+    const methods = findDecoratedMethods<OnCallEventMetadata[]>(
+      this.discovery,
+      this.scanner,
+      this.moduleRef,
+      ON_CALL_EVENT_METADATA,
+    );
+    for (const method of methods) {
+      if (!method.metadata.length) continue;
+      const kinds = [...new Set(method.metadata.flatMap((entry) => entry.kinds))];
+      const handler: DiscoveredCallEventHandler = {
+        name: method.name,
+        kinds,
+        invoke: (event, metadata) => method.invoke([event, metadata], { event, metadata }),
+      };
+      count++;
+      if (kinds.includes('*')) {
+        everyKind.push(handler);
+        continue;
+      }
+      for (const kind of kinds) {
+        const list = byKind.get(kind) ?? [];
+        list.push(handler);
+        byKind.set(kind, list);
       }
     }
     this.byKind = byKind;
     this.everyKind = everyKind;
     if (count > 0) this.logger.log(`Found ${count} @OnCallEvent handler(s)`);
-  }
-
-  private createHandler(
-    wrapper: InstanceWrapper,
-    collection: 'providers' | 'controllers',
-    methodName: string,
-    kinds: readonly string[],
-  ): DiscoveredCallEventHandler {
-    const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
-    const name = `${instance.constructor?.name ?? 'Anonymous'}@${methodName}`;
-    if (wrapper.isDependencyTreeStatic()) {
-      return {
-        name,
-        kinds,
-        invoke: (event, metadata) => instance[methodName].call(instance, event, metadata),
-      };
-    }
-    const host = wrapper.host as Module;
-    // The injector looks the class up in the module's collection it was declared in.
-    const wrappers = collection === 'controllers' ? host.controllers : host.providers;
-    return {
-      name,
-      kinds,
-      invoke: async (event, metadata) => {
-        const contextId = ContextIdFactory.create();
-        this.moduleRef.registerRequestByContextId({ event, metadata }, contextId);
-        const contextInstance = (await this.injector.loadPerContext(
-          instance,
-          host,
-          wrappers,
-          contextId,
-        )) as Record<string, (...args: unknown[]) => unknown>;
-        return contextInstance[methodName].call(contextInstance, event, metadata);
-      },
-    };
   }
 }

@@ -1,10 +1,8 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { Injector } from '@nestjs/core/injector/injector.js';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { Module } from '@nestjs/core/injector/module.js';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { ON_MEDIA_STREAM_METADATA } from '../constants';
 import type { MediaStreamSession } from '../media/media-stream-session';
+import { findDecoratedMethods } from './decorated-methods';
 
 /** One `@OnMediaStream` method, ready to call. */
 export interface DiscoveredMediaStreamHandler {
@@ -21,7 +19,6 @@ export interface DiscoveredMediaStreamHandler {
 @Injectable()
 export class MediaStreamHandlersExplorer implements OnModuleInit {
   private readonly logger = new Logger('CallAutomation');
-  private readonly injector = new Injector();
   private found: DiscoveredMediaStreamHandler[] = [];
 
   constructor(
@@ -35,56 +32,20 @@ export class MediaStreamHandlersExplorer implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const found: DiscoveredMediaStreamHandler[] = [];
-    const wrappers = [
-      ...this.discovery.getProviders().map((wrapper) => [wrapper, 'providers'] as const),
-      ...this.discovery.getControllers().map((wrapper) => [wrapper, 'controllers'] as const),
-    ];
-    for (const [wrapper, collection] of wrappers) {
-      const { instance } = wrapper;
-      if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance);
-      if (!prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const method = prototype[methodName];
-        if (
-          typeof method !== 'function' ||
-          !Reflect.getMetadata(ON_MEDIA_STREAM_METADATA, method)
-        ) {
-          continue;
-        }
-        found.push(this.createHandler(wrapper, collection, methodName));
-      }
+    const methods = findDecoratedMethods<unknown>(
+      this.discovery,
+      this.scanner,
+      this.moduleRef,
+      ON_MEDIA_STREAM_METADATA,
+    );
+    this.found = methods
+      .filter((method) => Boolean(method.metadata))
+      .map((method) => ({
+        name: method.name,
+        invoke: (session: MediaStreamSession) => method.invoke([session], { session }),
+      }));
+    if (this.found.length > 0) {
+      this.logger.log(`Found ${this.found.length} @OnMediaStream handler(s)`);
     }
-    this.found = found;
-    if (found.length > 0) this.logger.log(`Found ${found.length} @OnMediaStream handler(s)`);
-  }
-
-  private createHandler(
-    wrapper: InstanceWrapper,
-    collection: 'providers' | 'controllers',
-    methodName: string,
-  ): DiscoveredMediaStreamHandler {
-    const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
-    const name = `${instance.constructor?.name ?? 'Anonymous'}@${methodName}`;
-    if (wrapper.isDependencyTreeStatic()) {
-      return { name, invoke: (session) => instance[methodName].call(instance, session) };
-    }
-    const host = wrapper.host as Module;
-    const wrappers = collection === 'controllers' ? host.controllers : host.providers;
-    return {
-      name,
-      invoke: async (session) => {
-        const contextId = ContextIdFactory.create();
-        this.moduleRef.registerRequestByContextId({ session }, contextId);
-        const contextInstance = (await this.injector.loadPerContext(
-          instance,
-          host,
-          wrappers,
-          contextId,
-        )) as Record<string, (...args: unknown[]) => unknown>;
-        return contextInstance[methodName].call(contextInstance, session);
-      },
-    };
   }
 }
