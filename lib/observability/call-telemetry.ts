@@ -68,6 +68,12 @@ const GAUGES: readonly {
     unit: '{call}',
     read: (now) => now.callsWithOngoingHandlers,
   },
+  {
+    name: METRICS.callsInProgress,
+    description: 'Calls connected and not disconnected yet, as this replica knows them',
+    unit: '{call}',
+    read: (now) => now.callsInProgress,
+  },
 ];
 
 /**
