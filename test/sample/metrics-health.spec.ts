@@ -1,43 +1,12 @@
-import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AcsEmulator, freePort } from 'nestjs-call-automation/testing';
+import { AcsEmulator } from 'nestjs-call-automation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../sample-app/src/app.module';
-import { readConfig, type SampleConfig } from '../../sample-app/src/config';
 import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
 import {
   registerTelemetry,
   type SampleTelemetry,
 } from '../../sample-app/src/telemetry/register-telemetry';
-import { CapturingLogger } from '../support/capturing-logger';
 import { type RedisUnderTest, useRedis } from '../support/redis-server';
-
-interface Sample {
-  app: INestApplication;
-  base: string;
-}
-
-/** The sample as main.ts starts it offline: SDK first, then the app, against the emulator. */
-async function startSample(
-  emulator: AcsEmulator,
-  telemetry: SampleTelemetry | undefined,
-  env: Record<string, string> = {},
-): Promise<Sample> {
-  const port = await freePort();
-  const config: SampleConfig = {
-    ...readConfig({ PORT: String(port), DEMO_CALL_INTERVAL_MS: '0', ...env }),
-    connectionString: emulator.connectionString,
-    emulated: true,
-    callbackUri: `http://127.0.0.1:${port}/api/callbacks`,
-    auth: emulator.auth,
-  };
-  const app = await NestFactory.create(AppModule.register(config, emulator, telemetry), {
-    logger: new CapturingLogger(),
-  });
-  await app.listen(port, '127.0.0.1');
-  return { app, base: `http://127.0.0.1:${port}` };
-}
+import { type RunningSample as Sample, startSample } from '../support/sample-app';
 
 async function health(sample: Sample): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${sample.base}/health`);
