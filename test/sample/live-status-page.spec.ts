@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 import { type RunningSample, startSample } from '../support/sample-app';
 
+/** A count the page shows (`<b data-count="name">`), as a browser-side expression. */
+const count = (name: string) =>
+  `Number(document.querySelector('[data-count="${name}"]')?.textContent)`;
+
 /** The rows of the newest call's timeline, as the page shows them now. */
 const rowsOfNewestCall = (page: Page) =>
   page.locator('#calls section').first().locator('tr').count();
@@ -42,9 +46,7 @@ describe('live status page (headless Chromium)', () => {
     expect(await page.locator('#calls').textContent()).toBe('No calls yet.');
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
     // Survives only if the page is never loaded again.
-    await page.evaluate(() => {
-      (window as unknown as { marker: string }).marker = 'still here';
-    });
+    await page.evaluate("window.marker = 'still here'");
 
     await page.getByRole('button', { name: 'Call: press 2' }).click();
 
@@ -56,23 +58,18 @@ describe('live status page (headless Chromium)', () => {
     const firstSeen = await rowsOfNewestCall(page);
     // While it is in progress, the page shows it counted, with what the IVR awaits pending.
     await page.waitForFunction(
-      () => {
-        const count = (name: string) =>
-          Number(document.querySelector(`[data-count="${name}"]`)?.textContent);
-        return (
-          count('callsInProgress') >= 1 && count('pendingWaiters') + count('pendingOperations') >= 1
-        );
-      },
+      `(${count('callsInProgress')}) >= 1 && (${count('pendingWaiters')}) + (${count('pendingOperations')}) >= 1`,
       undefined,
       { timeout: 15_000 },
     );
 
     // It grows, and ends (the caller pressed 2: goodbye, hang up), still without a reload.
     await page.waitForFunction(
-      () => document.querySelector('#calls section h3 small')?.textContent?.startsWith('ended'),
+      "document.querySelector('#calls section h3 small')?.textContent.startsWith('ended')",
       undefined,
       { timeout: 20_000 },
     );
+
     const kinds = await section.locator('tr td:nth-child(2)').allTextContents();
     expect(kinds.length).toBeGreaterThan(firstSeen);
     expect(kinds).toEqual(
@@ -85,9 +82,7 @@ describe('live status page (headless Chromium)', () => {
     );
     expect(await page.locator('[data-count="callsInProgress"]').textContent()).toBe('0');
     expect(await page.locator('#placed').textContent()).toBe('call placed');
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(
-      'still here',
-    );
+    expect(await page.evaluate('window.marker')).toBe('still here');
     expect(navigations).toEqual([]);
     await page.close();
   });
