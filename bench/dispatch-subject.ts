@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { FreshBodies, ours, reference, type Subject } from './dispatch-subjects';
+import { registerOtelSdkIfAsked } from './otel-sdk';
 
 /**
  * One subject of the dispatch benchmarks in a process of its own, so that its heap (its pending
@@ -11,9 +12,10 @@ import { FreshBodies, ours, reference, type Subject } from './dispatch-subjects'
  *   garbage collector's included);
  * - `events <n>`: processes `n` events (n / batch bodies) → `{"done": n}`;
  * - `check` → `{"ok":true}`, or `{"error": "..."}` when waiters were settled or events dropped.
- * Closes when standard input ends.
+ * Closes when standard input ends. With OTEL_SDK=on, the OpenTelemetry SDK is registered first.
  */
 async function main(): Promise<void> {
+  registerOtelSdkIfAsked();
   const [implementation, pendingArg, batchArg] = process.argv.slice(2);
   const pending = Number(pendingArg);
   const batch = Number(batchArg);

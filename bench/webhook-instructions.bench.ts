@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callgrindArgs, control, hasValgrind, instructionsIn } from './callgrind';
 import { type BenchmarkResult, callbackEvent, type Row, report, round } from './harness';
+import { type OtelSdkMode, otelSdkModes } from './otel-sdk';
 import type { Adapter, ModuleOptions } from './webhook-app';
 
 /**
@@ -58,6 +59,7 @@ async function startServer(
   adapter: Adapter,
   options: ModuleOptions,
   outFile: string,
+  sdk: OtelSdkMode,
 ): Promise<{ server: ChildProcess; base: string }> {
   const server = spawn(
     'valgrind',
@@ -68,7 +70,7 @@ async function startServer(
       adapter,
       JSON.stringify(options),
     ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OTEL_SDK: sdk } },
   );
   const base = await new Promise<string>((resolve, reject) => {
     let output = '';
@@ -91,9 +93,15 @@ async function measureRoute(
   adapter: Adapter,
   route: string,
   options: ModuleOptions = {},
+  sdk: OtelSdkMode = 'off',
 ): Promise<number[]> {
   const directory = mkdtempSync(join(tmpdir(), 'webhook-instructions-'));
-  const { server, base } = await startServer(adapter, options, join(directory, 'callgrind.out'));
+  const { server, base } = await startServer(
+    adapter,
+    options,
+    join(directory, 'callgrind.out'),
+    sdk,
+  );
   const pid = server.pid as number;
   try {
     await send(`${base}/${route}`, WARM_UP);
@@ -118,21 +126,38 @@ async function measureRoute(
   }
 }
 
-async function measure(adapter: Adapter): Promise<Row[]> {
-  const bare = await measureRoute(adapter, 'bare');
-  const webhook = await measureRoute(adapter, 'api/callbacks');
-  // Where the rest goes: the same webhook without the backlog of unclaimed events.
-  const noBacklog = await measureRoute(adapter, 'api/callbacks', { backlogTtlMs: 0 });
+async function measure(adapter: Adapter, modes: OtelSdkMode[]): Promise<Row[]> {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const describe = (values: number[]) =>
     `${Math.round(mean(values) / 1000)}k (${values.map((value) => Math.round(value / 1000)).join(', ')})`;
-  const row = (route: string, values: number[]): Row => ({
-    adapter,
-    route,
-    'instructions/request (per window)': describe(values),
-    'bare / route': round(mean(bare) / mean(values)),
-  });
-  return [row('bare', bare), row('webhook', webhook), row('webhook, backlogTtlMs: 0', noBacklog)];
+  const rows: Row[] = [];
+  // Each route without the SDK: the baseline of the "no SDK / this" column.
+  const withoutSdk = new Map<string, number>();
+  for (const sdk of modes) {
+    const bare = await measureRoute(adapter, 'bare', {}, sdk);
+    const row = (route: string, values: number[]): Row => {
+      if (sdk === 'off') withoutSdk.set(route, mean(values));
+      const baseline = withoutSdk.get(route);
+      return {
+        adapter,
+        ...(modes.length > 1 || sdk === 'on' ? { 'OTel SDK': sdk } : {}),
+        route,
+        'instructions/request (per window)': describe(values),
+        'bare / route': round(mean(bare) / mean(values)),
+        ...(modes.length > 1
+          ? { 'no SDK / this': baseline === undefined ? '-' : round(baseline / mean(values)) }
+          : {}),
+      };
+    };
+    rows.push(row('bare', bare));
+    rows.push(row('webhook', await measureRoute(adapter, 'api/callbacks', {}, sdk)));
+    // Where the rest goes: the same webhook without the backlog of unclaimed events.
+    if (modes.length === 1) {
+      const noBacklog = await measureRoute(adapter, 'api/callbacks', { backlogTtlMs: 0 }, sdk);
+      rows.push(row('webhook, backlogTtlMs: 0', noBacklog));
+    }
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -146,11 +171,11 @@ async function main(): Promise<void> {
     // Fastify only by default: it is where the webhook's share shows (Express's bare route
     // costs about 6× more, and under valgrind takes minutes). ADAPTERS=express,fastify for both.
     const adapters = (process.env.ADAPTERS ?? 'fastify').split(',') as Adapter[];
-    for (const adapter of adapters) rows.push(...(await measure(adapter)));
+    for (const adapter of adapters) rows.push(...(await measure(adapter, otelSdkModes())));
   }
   const result: BenchmarkResult = {
     name: 'Webhook path in instructions',
-    note: `CPU instructions the server executes per request (valgrind --tool=callgrind; repeatable where timings are not), POST /api/callbacks vs the bare route of the same app, 1-event callbacks sent one at a time; each route in a server of its own (so the garbage one route leaves is never collected on the other's count), ${WARM_UP} warm-up requests, one window left out after counting is switched on, then ${WINDOWS} windows of ${WINDOW} requests averaged (each window in brackets: one that holds a major garbage collection costs more). "bare / route" is the share of the bare route's throughput a route would reach on a CPU-bound server. The last row turns the backlog off, to show what keeping unclaimed events costs. Goal: webhook >= 0.85.`,
+    note: `CPU instructions the server executes per request (valgrind --tool=callgrind; repeatable where timings are not), POST /api/callbacks vs the bare route of the same app, 1-event callbacks sent one at a time; each route in a server of its own (so the garbage one route leaves is never collected on the other's count), ${WARM_UP} warm-up requests, one window left out after counting is switched on, then ${WINDOWS} windows of ${WINDOW} requests averaged (each window in brackets: one that holds a major garbage collection costs more). "bare / route" is the share of the bare route's throughput a route would reach on a CPU-bound server. The last row turns the backlog off, to show what keeping unclaimed events costs. Goal: webhook >= 0.85. OTEL_SDK=on registers the real OpenTelemetry SDK (tracer provider with a batch processor and a dropping exporter, meter provider, AsyncLocalStorage context) in the server; OTEL_SDK=both measures bare and webhook with and without it, "no SDK / this" being the share of the no-SDK throughput kept with it.`,
     rows,
   };
   report(result);

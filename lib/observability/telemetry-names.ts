@@ -37,6 +37,7 @@ export const METRICS = {
   pendingOperations: 'call_automation.operations.pending',
   backlogSize: 'call_automation.backlog.size',
   callsWithOngoingHandlers: 'call_automation.calls.with_ongoing_handlers',
+  callsInProgress: 'call_automation.calls.in_progress',
   mediaSessions: 'call_automation.media.sessions',
 } as const;
 

@@ -9,6 +9,7 @@ import {
   matchesFilter,
   normalizeFilter,
 } from '../events/event-filter';
+import { CallsInProgress } from './calls-in-progress';
 import { EventBacklog } from './event-backlog';
 import { ExpiringMap } from './expiring-map';
 import { type OngoingEventHandler, OngoingHandlerRegistry } from './ongoing-handler-registry';
@@ -37,6 +38,11 @@ export interface ProcessorSnapshot {
   readonly backlogEvicted: number;
   /** Calls whose CallDisconnected this replica still remembers. */
   readonly recentlyDisconnectedCalls: number;
+  /**
+   * Calls in progress: their CallConnected was delivered to this replica and their
+   * CallDisconnected was not (yet). With `redis` every replica counts the cluster's calls.
+   */
+  readonly callsInProgress: number;
   /** Media stream WebSockets open on this replica (`mediaStreaming`). */
   readonly mediaSessions: number;
 }
@@ -79,6 +85,8 @@ export class CallEventMatcher {
   readonly backlog: EventBacklog;
   /** Calls whose CallDisconnected was delivered recently, with that event. */
   readonly disconnected: ExpiringMap<string, CallDisconnected>;
+  /** Calls connected and not disconnected yet (the calls-in-progress gauge). */
+  readonly inProgress = new CallsInProgress();
   private closed = false;
   /** Shared by every waiter (a closure per waiter would cost each one two objects). */
   private readonly forgetWaiter = (waiter: Waiter) => {
@@ -118,6 +126,7 @@ export class CallEventMatcher {
       backlogCharacters: this.backlog.textSize,
       backlogEvicted: this.backlog.evicted,
       recentlyDisconnectedCalls: this.disconnected.size,
+      callsInProgress: this.inProgress.size,
     };
   }
 
@@ -140,8 +149,14 @@ export class CallEventMatcher {
     const call = event.callConnectionId;
     if (event.kind === 'CallDisconnected' && typeof call === 'string') {
       this.releaseCall(call, event as CallDisconnected);
-    } else if (waiters.length === 0 && operations.length === 0 && !this.closed) {
-      this.backlog.add(event, source);
+    } else {
+      // A CallConnected that comes after its call's CallDisconnected (redelivered late) is not a call in progress.
+      if (event.kind === 'CallConnected' && typeof call === 'string' && !this.closed) {
+        if (!this.disconnected.has(call)) this.inProgress.connected(call);
+      }
+      if (waiters.length === 0 && operations.length === 0 && !this.closed) {
+        this.backlog.add(event, source);
+      }
     }
   }
 
@@ -228,11 +243,13 @@ export class CallEventMatcher {
     this.ongoing.clear();
     this.backlog.clear();
     this.disconnected.clear();
+    this.inProgress.clear();
   }
 
   /** After a call's CallDisconnected was delivered: nothing of that call is kept. */
   private releaseCall(callConnectionId: string, event: CallDisconnected): void {
     this.disconnected.set(callConnectionId, event);
+    this.inProgress.disconnected(callConnectionId);
     this.operations.disconnect(callConnectionId, event);
     for (const waiter of this.waiters.waitersOfCall(callConnectionId)) {
       waiter.reject(new CallDisconnectedError(callConnectionId, event, waiter.description));

@@ -1,23 +1,37 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { CallAutomationModule } from 'nestjs-call-automation';
+import { CallAutomationHealthIndicator } from 'nestjs-call-automation/terminus';
 import type { AcsEmulator } from 'nestjs-call-automation/testing';
 import { HandlerRunRecorder } from './chaos/handler-run-recorder';
 import type { SampleConfig } from './config';
 import { DemoCallerService } from './demo/demo-caller.service';
+import { HealthController } from './health/health.controller';
 import { IvrService } from './ivr/ivr.service';
 import { SampleConfigModule } from './sample-config.module';
 import { StatusController } from './status/status.controller';
+import { MetricsController } from './telemetry/metrics.controller';
+import type { SampleTelemetry } from './telemetry/register-telemetry';
 import { CallTimelineService } from './timeline/call-timeline.service';
-import { DEMO_EMULATOR, SAMPLE_CONFIG } from './tokens';
+import { DEMO_EMULATOR, SAMPLE_CONFIG, SAMPLE_TELEMETRY } from './tokens';
 
-/** The sample: an IVR on ACS Call Automation, a status page, and (offline) a demo caller. */
+/**
+ * The sample: an IVR on ACS Call Automation, a live status page, `/metrics` and `/health`, and
+ * (offline) a demo caller. `telemetry`: the OpenTelemetry SDK registered before this module is
+ * created (see main.ts); without it `/metrics` answers 404.
+ */
 @Module({})
 export class AppModule {
-  static register(config: SampleConfig, emulator?: AcsEmulator): DynamicModule {
+  static register(
+    config: SampleConfig,
+    emulator?: AcsEmulator,
+    telemetry?: SampleTelemetry,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         SampleConfigModule.register(config),
+        TerminusModule,
         CallAutomationModule.forRootAsync({
           imports: [SampleConfigModule.register(config)],
           inject: [SAMPLE_CONFIG],
@@ -44,12 +58,14 @@ export class AppModule {
       ],
       providers: [
         { provide: DEMO_EMULATOR, useValue: emulator ?? null },
+        { provide: SAMPLE_TELEMETRY, useValue: telemetry ?? null },
+        CallAutomationHealthIndicator,
         IvrService,
         CallTimelineService,
         DemoCallerService,
         ...(config.recordHandlerRuns ? [HandlerRunRecorder] : []),
       ],
-      controllers: [StatusController],
+      controllers: [StatusController, MetricsController, HealthController],
     };
   }
 }

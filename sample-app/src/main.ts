@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AcsEmulator } from 'nestjs-call-automation/testing';
 import { AppModule } from './app.module';
 import { readConfig } from './config';
+import { registerTelemetry } from './telemetry/register-telemetry';
 
 /**
  * Starts the sample. With ACS_CONNECTION_STRING and CALLBACK_URI it talks to Azure; without,
@@ -11,6 +12,10 @@ import { readConfig } from './config';
  */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Sample');
+  // First: the library looks for a registered SDK when its module starts.
+  const telemetry = registerTelemetry(process.env, (message) =>
+    new Logger('Telemetry').log(message),
+  );
   let config = readConfig(process.env);
   let emulator: AcsEmulator | undefined;
   if (!config.connectionString) {
@@ -26,13 +31,16 @@ async function bootstrap(): Promise<void> {
     };
     logger.log(`No ACS_CONNECTION_STRING: using the embedded ACS emulator at ${emulator.endpoint}`);
   }
-  const app = await NestFactory.create(AppModule.register(config, emulator));
+  const app = await NestFactory.create(AppModule.register(config, emulator, telemetry));
   await app.listen(config.port);
-  logger.log(`Status page: http://localhost:${config.port}/ · callbacks: ${config.callbackUri}`);
+  logger.log(
+    `Status page: http://localhost:${config.port}/ · /metrics · /health · callbacks: ${config.callbackUri}`,
+  );
   // Pending waits end with a clear error, in-flight requests finish, then the emulator stops.
   const stop = async () => {
     await app.close();
     await emulator?.stop();
+    await telemetry?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderStatusPage, type StatusView } from '../../sample-app/src/status/status-page';
+import {
+  renderStatusPage,
+  renderStatusUpdate,
+  type StatusView,
+} from '../../sample-app/src/status/status-page';
 import type { CallTimeline } from '../../sample-app/src/timeline/call-timeline.service';
 
 const view = (calls: CallTimeline[]): StatusView => ({
@@ -7,7 +11,13 @@ const view = (calls: CallTimeline[]): StatusView => ({
   mode: 'ACS emulator',
   calls,
   totalEvents: 0,
-  processor: { pendingWaiters: 0, pendingOperations: 0, backlog: 0, draining: false },
+  processor: {
+    pendingWaiters: 0,
+    pendingOperations: 0,
+    backlog: 0,
+    draining: false,
+    callsInProgress: 0,
+  },
   canPlaceDemoCalls: false,
 });
 
@@ -40,5 +50,37 @@ describe('status page', () => {
     const html = renderStatusPage(view([call]));
     expect(offsets(html)).toEqual([]);
     expect(html).toContain('server-call-2');
+  });
+
+  it('is live without reloading: no meta refresh, an event stream, and the same parts the stream sends', () => {
+    const call: CallTimeline = {
+      key: 'server-call-3',
+      caller: '4:+15550101001',
+      startedAt: '2026-01-01T10:00:00.000Z',
+      ended: false,
+      entries: [{ at: '2026-01-01T10:00:00.000Z', kind: 'IncomingCall', detail: 'from <x>' }],
+    };
+    const counted: StatusView = {
+      ...view([call]),
+      processor: {
+        pendingWaiters: 1,
+        pendingOperations: 2,
+        backlog: 3,
+        draining: false,
+        callsInProgress: 4,
+      },
+    };
+    const html = renderStatusPage(counted);
+    expect(html).not.toMatch(/http-equiv="refresh"/);
+    expect(html).toContain('new EventSource("/api/status/events")');
+    const update = renderStatusUpdate(counted);
+    // The page starts with what an update carries, so the first event changes nothing.
+    expect(html).toContain(`<span id="summary">${update.summary}</span>`);
+    expect(html).toContain(`<div id="calls">${update.calls}</div>`);
+    expect(update.summary).toContain('<b data-count="pendingWaiters">1</b> pending waits');
+    expect(update.summary).toContain('<b data-count="pendingOperations">2</b> pending operations');
+    expect(update.summary).toContain('<b data-count="callsInProgress">4</b> calls in progress');
+    expect(update.calls).toContain('data-call="server-call-3"');
+    expect(update.calls).toContain('from &#60;x&#62;'); // escaped
   });
 });

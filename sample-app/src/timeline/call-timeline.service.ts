@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type CallEvent, type CallEventMetadata, OnCallEvent } from 'nestjs-call-automation';
+import { type Observable, Subject } from 'rxjs';
 
 export interface TimelineEntry {
   at: string;
@@ -24,6 +25,12 @@ const MAX_CALLS = 25;
 export class CallTimelineService {
   private readonly calls = new Map<string, CallTimeline>();
   private eventCount = 0;
+  private readonly changed = new Subject<void>();
+
+  /** Emits after every new entry (the live status page pushes the timelines then). */
+  get changes(): Observable<void> {
+    return this.changed.asObservable();
+  }
 
   get totalEvents(): number {
     return this.eventCount;
@@ -37,6 +44,7 @@ export class CallTimelineService {
   /** A step of the IVR itself (not an ACS event), shown in the same timeline. */
   note(serverCallId: string, detail: string): void {
     this.timeline(serverCallId).entries.push({ at: new Date().toISOString(), kind: 'IVR', detail });
+    this.changed.next();
   }
 
   @OnCallEvent('*')
@@ -53,6 +61,7 @@ export class CallTimelineService {
       kind: event.kind,
       detail: describe(event),
     });
+    this.changed.next();
   }
 
   private timeline(key: string): CallTimeline {

@@ -1,0 +1,35 @@
+import { callEvents } from 'nestjs-call-automation/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type TestApp } from '../support/app';
+import { type OtelSdk, registerOtelSdk, valueAt } from './otel-sdk';
+
+/** `call_automation.events.received` counts a batch per kind (one `add` per kind, not per event). */
+describe('events received by kind, in one batch (real SDK)', () => {
+  let sdk: OtelSdk;
+  let test: TestApp;
+
+  beforeAll(async () => {
+    sdk = registerOtelSdk();
+    test = await startApp();
+  });
+  afterAll(async () => {
+    await test?.close();
+    await sdk.shutdown();
+  });
+
+  it('counts every event of a mixed batch under its kind, duplicates included', async () => {
+    const started = callEvents.playStarted({ callConnectionId: 'c1' });
+    await test.processor.processEvents([
+      started,
+      callEvents.playStarted({ callConnectionId: 'c2' }),
+      callEvents.playCompleted({ callConnectionId: 'c1' }),
+      callEvents.playStarted({ callConnectionId: 'c3' }),
+      started, // the same CloudEvent again: a duplicate, still received
+    ]);
+    const received = await sdk.points('call_automation.events.received');
+    expect(valueAt(received, { 'call_automation.event.kind': 'PlayStarted' })).toBe(4);
+    expect(valueAt(received, { 'call_automation.event.kind': 'PlayCompleted' })).toBe(1);
+    expect(received).toHaveLength(2);
+    expect(valueAt(await sdk.points('call_automation.events.duplicates'))).toBe(1);
+  });
+});

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type AcsEmulator, freePort } from 'nestjs-call-automation/testing';
+import { AppModule } from '../../sample-app/src/app.module';
+import { readConfig, type SampleConfig } from '../../sample-app/src/config';
+import type { SampleTelemetry } from '../../sample-app/src/telemetry/register-telemetry';
+import { CapturingLogger } from './capturing-logger';
+
+export interface RunningSample {
+  app: INestApplication;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  logger: CapturingLogger;
+}
+
+/**
+ * The sample app as main.ts starts it offline, in this process: the OpenTelemetry SDK (when
+ * given) registered first, then the app against the emulator. `env`: the sample's variables
+ * (REDIS_URL, ...); demo calls are placed on demand only.
+ */
+export async function startSample(
+  emulator: AcsEmulator,
+  telemetry?: SampleTelemetry,
+  env: Record<string, string> = {},
+): Promise<RunningSample> {
+  const port = await freePort();
+  const config: SampleConfig = {
+    ...readConfig({ PORT: String(port), DEMO_CALL_INTERVAL_MS: '0', ...env }),
+    connectionString: emulator.connectionString,
+    emulated: true,
+    callbackUri: `http://127.0.0.1:${port}/api/callbacks`,
+    auth: emulator.auth,
+  };
+  const logger = new CapturingLogger();
+  const app = await NestFactory.create(AppModule.register(config, emulator, telemetry), {
+    logger,
+  });
+  await app.listen(port, '127.0.0.1');
+  return { app, base: `http://127.0.0.1:${port}`, logger };
+}
