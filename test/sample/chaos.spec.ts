@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import {
   startRoundRobinBalancer,
 } from '../../sample-app/src/balancer/round-robin-balancer';
 import { handlerRunsKey } from '../../sample-app/src/chaos/handler-run-recorder';
+import { buildSampleApp } from '../support/build-sample-app';
 import { type RedisUnderTest, useRedis } from '../support/redis-server';
 
 /** vitest runs from the repository's root. */
@@ -58,16 +59,7 @@ describe('sample app: three replicas, one killed, one drained, both restarted', 
   const ports: number[] = [];
 
   beforeAll(async () => {
-    // What `npm run start:cluster` does after building the library (npm test built it).
-    try {
-      execFileSync(
-        process.execPath,
-        [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'sample-app/tsconfig.json'],
-        { cwd: root, encoding: 'utf8' },
-      );
-    } catch (error) {
-      throw new Error(`the sample app does not build:\n${(error as { stdout?: string }).stdout}`);
-    }
+    buildSampleApp(root);
     redis = await useRedis();
     keyPrefix = redis.uniquePrefix();
     // Retries like Event Grid and ACS, long enough to outlast a drained replica's 503s.

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from 'nestjs-call-automation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSampleApp } from '../support/build-sample-app';
 import { type RedisUnderTest, useRedis } from '../support/redis-server';
 
 /** vitest runs from the repository's root. */
@@ -21,16 +22,7 @@ describe('sample app as a two-replica cluster', () => {
   let output = '';
 
   beforeAll(async () => {
-    // What `npm run start:cluster` does after building the library (npm test built it).
-    try {
-      execFileSync(
-        process.execPath,
-        [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'sample-app/tsconfig.json'],
-        { cwd: root, encoding: 'utf8' },
-      );
-    } catch (error) {
-      throw new Error(`the sample app does not build:\n${(error as { stdout?: string }).stdout}`);
-    }
+    buildSampleApp(root);
     redis = await useRedis();
     port = await freePortRun(3);
     cluster = spawn(process.execPath, [join(root, 'sample-app/dist/cluster.js')], {
