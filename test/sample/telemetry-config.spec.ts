@@ -27,6 +27,26 @@ describe('sample telemetry from the environment', () => {
     expect(logged.join('\n')).toMatch(/spans are printed on stdout/);
   });
 
+  it('names the service: OTEL_SERVICE_NAME, else the sample (not unknown_service:node)', async () => {
+    const printed: { resource?: { attributes?: Record<string, unknown> } }[] = [];
+    vi.spyOn(console, 'dir').mockImplementation((span) => {
+      printed.push(span as (typeof printed)[number]);
+    });
+    for (const env of [
+      { OTEL_TRACES_EXPORTER: 'console' },
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'ivr-eu-west' },
+    ]) {
+      telemetry = registerTelemetry(env);
+      trace.getTracer('test').startSpan('call_automation playToAll').end();
+      await telemetry?.shutdown();
+      telemetry = undefined;
+    }
+    expect(printed.map((span) => span.resource?.attributes?.['service.name'])).toEqual([
+      'nestjs-call-automation-sample',
+      'ivr-eu-west',
+    ]);
+  });
+
   it('OTEL_TRACES_EXPORTER=otlp says no OTLP exporter is installed and how to add one; metrics still work', () => {
     const logged: string[] = [];
     telemetry = registerTelemetry({ OTEL_TRACES_EXPORTER: 'otlp' }, (line) => logged.push(line));

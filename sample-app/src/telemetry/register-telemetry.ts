@@ -1,6 +1,7 @@
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   ConsoleSpanExporter,
@@ -36,10 +37,14 @@ export function registerTelemetry(
     log('OTEL_SDK_DISABLED=true: no OpenTelemetry SDK, /metrics answers 404.');
     return undefined;
   }
+  // service.name: OTEL_SERVICE_NAME, else the sample's own (not `unknown_service:node`).
+  const resource = resourceFromAttributes({
+    'service.name': env.OTEL_SERVICE_NAME || 'nestjs-call-automation-sample',
+  });
   const prometheus = new PrometheusExporter({ preventServerStart: true });
-  const meterProvider = new MeterProvider({ readers: [prometheus] });
+  const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
   const { processors, traces } = spanProcessors(env.OTEL_TRACES_EXPORTER, log);
-  const tracerProvider = new TracerProvider({ spanProcessors: processors });
+  const tracerProvider = new TracerProvider({ resource, spanProcessors: processors });
   // Spans started in a handler become children of the active span across awaits.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
