@@ -34,7 +34,23 @@ export {
   type RestErrorScript,
   ScenarioScript,
 } from './emulator/scenario-script';
-export type { CallerInput, PartyAnswer, PartyScript } from './emulator/scripted-party';
+export type {
+  CallerInput,
+  PartyAnswer,
+  PartyScript,
+  ScriptedPhrase,
+} from './emulator/scripted-party';
+export type { EmulatedStreamMessage } from './emulator/streaming/app-message-record';
+export {
+  EmulatedMediaStream,
+  type EmulatedStreamKind,
+  type EmulatedStreamState,
+} from './emulator/streaming/emulated-media-stream';
+export type { PartyAudio } from './emulator/streaming/speaker-audio';
+export type {
+  MediaStreamingConfig,
+  TranscriptionConfig,
+} from './emulator/streaming/streaming-config';
 export {
   type AnyCallCloudEvent,
   CALL_AUTOMATION_EVENT_KINDS,

@@ -19,6 +19,7 @@ import { type EmulatorAuth, OpenIdDocuments } from './openid-documents';
 import { type EmulatedRecording, RecordingRegistry } from './recording-registry';
 import type { RestRequestRecord } from './rest-request-handler';
 import { ScenarioScript } from './scenario-script';
+import type { EmulatedMediaStream } from './streaming/emulated-media-stream';
 import { TimerRegistry } from './timer-registry';
 
 /**
@@ -78,6 +79,10 @@ export class AcsEmulator {
     this.server = undefined;
     this.state.timers.stopAll();
     this.state.log.stop();
+    // Going away (1001): the app sees its media sockets end with the service.
+    for (const call of this.state.calls.all()) {
+      for (const stream of call.streams) stream.close(1001, 'emulator stopped');
+    }
     await server?.stop();
   }
 
@@ -125,6 +130,23 @@ export class AcsEmulator {
     const call = this.state.calls.get(callConnectionId);
     if (!call) throw new Error(`No call connection ${callConnectionId} in the emulator.`);
     return this.handleOf(call);
+  }
+
+  /**
+   * The newest media streaming WebSocket of a call (shorthand of `call(id).mediaStream`);
+   * throws when ACS opened none yet. Use `call(id).waitForMediaStream()` to wait for one.
+   */
+  mediaStream(callConnectionId: string): EmulatedMediaStream {
+    const stream = this.call(callConnectionId).mediaStream;
+    if (!stream) throw new Error(`Call ${callConnectionId} has no media stream (yet).`);
+    return stream;
+  }
+
+  /** The newest live transcription WebSocket of a call; throws when ACS opened none yet. */
+  transcriptionStream(callConnectionId: string): EmulatedMediaStream {
+    const stream = this.call(callConnectionId).transcriptionStream;
+    if (!stream) throw new Error(`Call ${callConnectionId} has no transcription stream (yet).`);
+    return stream;
   }
 
   /** Every call connection so far (ended ones too), oldest first. */

@@ -6,6 +6,7 @@ import { tonesOf } from './dtmf-tones';
 import type { EmulatorRuntime } from './emulator-runtime';
 import type { EmulatedOperation } from './operation-catalog';
 import { normalizePartyId, type OperationScript } from './scenario-script';
+import type { EmulatedMediaStream, EmulatedStreamKind } from './streaming/emulated-media-stream';
 
 /** A participant of an emulated call, as it stands now. */
 export interface ParticipantSnapshot {
@@ -69,6 +70,34 @@ export class EmulatedCallHandle {
       streaming: this.call.mediaStreaming.active,
       operations: this.call.media.active.length,
     };
+  }
+
+  /** The newest media streaming WebSocket of the call (open or not), if ACS opened one. */
+  get mediaStream(): EmulatedMediaStream | undefined {
+    return this.call.latestStream('audio');
+  }
+
+  /** The newest live transcription WebSocket of the call, if ACS opened one. */
+  get transcriptionStream(): EmulatedMediaStream | undefined {
+    return this.call.latestStream('transcription');
+  }
+
+  /** Every WebSocket ACS opened for the call (media and transcription), oldest first. */
+  get streams(): readonly EmulatedMediaStream[] {
+    return [...this.call.streams];
+  }
+
+  /**
+   * The call's media stream once ACS starts connecting it (at once if it did); wait on the
+   * stream's `waitForOpen()` for the connection itself.
+   */
+  waitForMediaStream(timeoutMs = 5_000): Promise<EmulatedMediaStream> {
+    return this.waitForStream('audio', timeoutMs);
+  }
+
+  /** The call's transcription stream once ACS starts connecting it. */
+  waitForTranscriptionStream(timeoutMs = 5_000): Promise<EmulatedMediaStream> {
+    return this.waitForStream('transcription', timeoutMs);
   }
 
   /** Scripts the next run(s) of an operation on this call only (wins over global scripts). */
@@ -154,6 +183,28 @@ export class EmulatedCallHandle {
         clearTimeout(timer);
         stop();
         resolve();
+      });
+    });
+  }
+
+  private waitForStream(kind: EmulatedStreamKind, timeoutMs: number): Promise<EmulatedMediaStream> {
+    const existing = this.call.latestStream(kind);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(
+          new Error(
+            `ACS opened no ${kind} stream for call ${this.call.callConnectionId} within ${timeoutMs} ms.`,
+          ),
+        );
+      }, timeoutMs);
+      timer.unref();
+      const stop = this.call.onStream((stream) => {
+        if (stream.kind !== kind) return;
+        clearTimeout(timer);
+        stop();
+        resolve(stream);
       });
     });
   }

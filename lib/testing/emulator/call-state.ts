@@ -1,6 +1,8 @@
 import { rawIdOf, type WireIdentifier } from '../events/wire-identifiers';
 import { MediaQueue } from './media-queue';
 import type { ScriptedParty } from './scripted-party';
+import type { EmulatedMediaStream } from './streaming/emulated-media-stream';
+import type { MediaStreamingConfig, TranscriptionConfig } from './streaming/streaming-config';
 import type { ScheduledTimer } from './timer-registry';
 
 /** The states of a call connection, as the service names them. */
@@ -61,8 +63,8 @@ export interface EmulatedCallInit {
   answeredBy?: { id: string };
   /** The app's own identity in the call (its bot): listed among the participants. */
   application: WireIdentifier;
-  /** The call was set up with media streaming / transcription options. */
-  requested?: { mediaStreaming?: boolean; transcription?: boolean };
+  /** The media streaming / transcription options the call was set up with. */
+  streaming?: { media?: MediaStreamingConfig; transcription?: TranscriptionConfig };
 }
 
 /** The state of one call connection in the emulator. */
@@ -87,6 +89,14 @@ export class EmulatedCall {
   readonly continuousDtmf = new Map<string, ContinuousDtmfRecognition>();
   transcription: { active: boolean; locale?: string; subscribed: boolean };
   mediaStreaming: { active: boolean; subscribed: boolean };
+  /** Set-up options: where and how ACS streams audio and transcripts. */
+  readonly mediaStreamingConfig?: MediaStreamingConfig;
+  readonly transcriptionConfig?: TranscriptionConfig;
+  /** How many of each party's scripted phrases (`says`) were said in this call, by raw id. */
+  readonly phrasesSaid = new Map<string, number>();
+  /** Every WebSocket opened for the call, oldest first. */
+  readonly streams: EmulatedMediaStream[] = [];
+  private readonly streamListeners = new Set<(stream: EmulatedMediaStream) => void>();
 
   private currentState: CallConnectionState = 'connecting';
   private readonly participantsByRawId = new Map<string, EmulatedParticipant>();
@@ -106,8 +116,29 @@ export class EmulatedCall {
     this.application = init.application;
     // A subscription exists once requested at set-up or started; real answers leave it out
     // otherwise.
-    this.transcription = { active: false, subscribed: init.requested?.transcription ?? false };
-    this.mediaStreaming = { active: false, subscribed: init.requested?.mediaStreaming ?? false };
+    this.mediaStreamingConfig = init.streaming?.media;
+    this.transcriptionConfig = init.streaming?.transcription;
+    this.transcription = {
+      active: false,
+      locale: this.transcriptionConfig?.locale,
+      subscribed: this.transcriptionConfig !== undefined,
+    };
+    this.mediaStreaming = { active: false, subscribed: this.mediaStreamingConfig !== undefined };
+  }
+
+  addStream(stream: EmulatedMediaStream): void {
+    this.streams.push(stream);
+    for (const listener of [...this.streamListeners]) listener(stream);
+  }
+
+  /** The newest stream of `kind`, if any. */
+  latestStream(kind: EmulatedMediaStream['kind']): EmulatedMediaStream | undefined {
+    return this.streams.findLast((stream) => stream.kind === kind);
+  }
+
+  onStream(listener: (stream: EmulatedMediaStream) => void): () => void {
+    this.streamListeners.add(listener);
+    return () => this.streamListeners.delete(listener);
   }
 
   get state(): CallConnectionState {

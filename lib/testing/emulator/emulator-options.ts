@@ -17,6 +17,23 @@ export interface AcsEmulatorOptions {
   eventDelays?: Partial<Record<CallAutomationEventKind, number>>;
   /** How long a play runs between PlayStarted and PlayCompleted. @default 30 */
   mediaDurationMs?: number;
+  /**
+   * Interval between AudioData frames on a media stream; real ACS sends one every 20 ms. Lower
+   * it for fast tests. @default 20
+   */
+  audioFrameIntervalMs?: number;
+  /**
+   * Frame ticks a media stream sends before it goes quiet (the socket stays open): each tick is
+   * one AudioData (one per participant when unmixed). @default Infinity (the call's life)
+   */
+  audioFrameLimit?: number;
+  /** Wait before each TranscriptionData result of scripted speech. @default 20 */
+  transcriptStepMs?: number;
+  /**
+   * Messages from the app kept per WebSocket (`received`, `outboundAudio`); later ones are only
+   * counted, so a load test's echo cannot fill the memory. @default 10000
+   */
+  streamRecordLimit?: number;
   /** Retries of a callback that got a 5xx or a network error. @default 3 */
   callbackRetries?: number;
   /** Wait before the first retry; doubles for each further one. @default 50 */
@@ -57,6 +74,10 @@ export function resolveEmulatorOptions(options: AcsEmulatorOptions = {}): Resolv
     eventDelayMs: options.eventDelayMs ?? 20,
     eventDelays: options.eventDelays ?? {},
     mediaDurationMs: options.mediaDurationMs ?? 30,
+    audioFrameIntervalMs: options.audioFrameIntervalMs ?? 20,
+    audioFrameLimit: options.audioFrameLimit ?? Number.POSITIVE_INFINITY,
+    transcriptStepMs: options.transcriptStepMs ?? 20,
+    streamRecordLimit: options.streamRecordLimit ?? 10_000,
     callbackRetries: options.callbackRetries ?? 3,
     callbackRetryDelayMs: options.callbackRetryDelayMs ?? 50,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,

@@ -8,6 +8,7 @@ import {
 import { communicationUser, type WireIdentifier } from '../events/wire-identifiers';
 import type { CloudEvent } from '../library-types';
 import type { CallRegistry, EmulatedCall } from './call-state';
+import type { CallbackTokenSigner } from './callback-token-signer';
 import type { ResolvedEmulatorOptions } from './emulator-options';
 import type { EventDispatcher } from './event-dispatcher';
 import type { IncomingCallRegistry } from './incoming-call-registry';
@@ -54,6 +55,8 @@ export class EmulatorRuntime {
     readonly calls: CallRegistry,
     readonly incomingCalls: IncomingCallRegistry,
     readonly recordings: RecordingRegistry,
+    /** Signs callback and WebSocket tokens. */
+    readonly signer: CallbackTokenSigner,
   ) {}
 
   /** The call, or 404 as the service answers for an unknown or ended call connection. */
@@ -183,6 +186,10 @@ export class EmulatorRuntime {
     call.media.clear();
     call.invitations.clear();
     call.continuousDtmf.clear();
+    // ACS closes the call's WebSockets normally when the call ends.
+    for (const stream of call.streams) stream.close(1000, 'call ended');
+    call.mediaStreaming.active = false;
+    call.transcription.active = false;
   }
 
   /** How long a party rings before it reacts. */

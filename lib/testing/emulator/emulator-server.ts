@@ -89,6 +89,7 @@ export class EmulatorServer {
       state.calls,
       state.incomingCalls,
       state.recordings,
+      signer,
     );
     const rest = new RestRequestHandler(
       runtime,

@@ -1,9 +1,13 @@
 import type { RestResultInformation } from '@azure/communication-call-automation';
 import { resultCodes } from '../events/result-information';
 import { tonesOf } from './dtmf-tones';
+import type { PartyAudio } from './streaming/speaker-audio';
 
 /** How an invited party reacts: it answers, or the invitation fails that way. */
 export type PartyAnswer = 'answer' | 'decline' | 'busy' | 'noAnswer' | 'unreachable';
+
+/** A phrase a party says: its text, or its text and a pause before it. */
+export type ScriptedPhrase = string | { text: string; afterMs?: number };
 
 /** What a party "does" when a recognize runs: press tones, say something, pick a choice, or nothing. */
 export type CallerInput =
@@ -33,6 +37,22 @@ export interface PartyScript {
   choice?: string;
   /** One input per recognize, in order; once used up the party stays silent. Wins over the shorthands. */
   inputs?: readonly CallerInput[];
+  /**
+   * Phrases it says once live transcription runs: each gives TranscriptionData on the
+   * transcription WebSocket (intermediate results when enabled, then a final one), in order.
+   * `{ text, afterMs }` waits that long after the previous phrase (or the socket's start), e.g.
+   * to speak over a prompt. Each phrase is said once per call (a party scripted for many calls
+   * says them in each).
+   */
+  says?: readonly ScriptedPhrase[];
+  /**
+   * What its media streaming audio carries: `'tone'` (a sine tone of its own pitch, the
+   * default), `'silence'` (frames flagged `silent`), or 16-bit mono PCM at the stream's rate,
+   * played from the stream's start and followed by silence.
+   */
+  audio?: PartyAudio;
+  /** Keys it presses once media streaming runs: DtmfData messages when `enableDtmfTones`. */
+  keys?: string;
 }
 
 /** A party script plus how far its `inputs` have been used. */
@@ -47,6 +67,7 @@ export class ScriptedParty {
     ]) {
       if ('dtmf' in input) tonesOf(input.dtmf);
     }
+    if (script.keys) tonesOf(script.keys);
   }
 
   get answer(): PartyAnswer {

@@ -134,6 +134,15 @@ export const resultCodes = {
     8603,
     'Action failed, not able to establish websocket connection.',
   ),
+  /**
+   * 400/8581: live transcription could not reach the app's WebSocket; as a live
+   * TranscriptionFailed reported it (Microsoft Q&A 2283300, June 2025).
+   */
+  transcriptionTransportFailed: result(
+    400,
+    8581,
+    'Action failed, Transport url is not valid or web socket server is not operational.',
+  ),
   /** 400/8553: a recording of this call is already running. */
   duplicateRecording: result(400, 8553, 'Action failed, duplicate recording.'),
   /** 408/8587: an incoming call was not answered in time. */

@@ -10,6 +10,13 @@ import type { RequestBody } from '../request-body';
 import { RestFailure } from '../rest-response';
 import type { OperationScript } from '../scenario-script';
 import { invitationFailure } from '../scripted-party';
+import { startStreamsAtConnect } from '../streaming/stream-launcher';
+import {
+  type MediaStreamingConfig,
+  mediaStreamingConfigOf,
+  type TranscriptionConfig,
+  transcriptionConfigOf,
+} from '../streaming/streaming-config';
 import {
   type OperationHandlers,
   type OperationOutcome,
@@ -30,7 +37,7 @@ export const callSetupHandlers: OperationHandlers = {
       targets,
       ...sourceOf(body),
       application: runtime.applicationIdentity(body.object('source')?.string('id')),
-      requested: requestedSubscriptions(body),
+      streaming: streamingOptionsOf(body),
     });
     runtime.calls.add(call);
     return {
@@ -54,7 +61,7 @@ export const callSetupHandlers: OperationHandlers = {
       source: record.from,
       answeredBy: answeredBy ? { id: answeredBy } : undefined,
       application: runtime.applicationIdentity(),
-      requested: requestedSubscriptions(body),
+      streaming: streamingOptionsOf(body),
     });
     call.addParticipant(record.from, record.caller);
     runtime.calls.add(call);
@@ -109,7 +116,7 @@ function joinCall({ body, script, runtime }: ParsedRestRequest): OperationOutcom
     direction: 'connect',
     targets: [],
     application: runtime.applicationIdentity(),
-    requested: requestedSubscriptions(body),
+    streaming: streamingOptionsOf(body),
   });
   for (const participant of existing?.participants ?? []) {
     call.addParticipant(participant.identifier, participant.party);
@@ -130,15 +137,12 @@ function joinCall({ body, script, runtime }: ParsedRestRequest): OperationOutcom
   };
 }
 
-/** Whether the set-up request asked for media streaming or transcription. */
-function requestedSubscriptions(body: RequestBody): {
-  mediaStreaming: boolean;
-  transcription: boolean;
+/** The set-up request's media streaming and transcription options. */
+function streamingOptionsOf(body: RequestBody): {
+  media?: MediaStreamingConfig;
+  transcription?: TranscriptionConfig;
 } {
-  return {
-    mediaStreaming: body.object('mediaStreamingOptions') !== undefined,
-    transcription: body.object('transcriptionOptions') !== undefined,
-  };
+  return { media: mediaStreamingConfigOf(body), transcription: transcriptionConfigOf(body) };
 }
 
 /** The source fields of createCall, as the call connection properties report them. */
@@ -244,10 +248,14 @@ function connectOrFail(
     () => {
       outcome.join?.();
       call.state = 'connected';
-      return [
+      const events = [
         runtime.event(call, 'CallConnected', { operationContext }),
         ...runtime.participantsUpdated(call),
       ];
+      // `startMediaStreaming` / `startTranscription`: ACS connects once the call is up; the
+      // Started (or Failed) events follow these ones.
+      startStreamsAtConnect(runtime, call);
+      return events;
     },
     { afterMs, duplicate: script?.duplicate },
   ).delivered;

@@ -6,6 +6,8 @@ import type { OutgoingEvent } from '../emulator-runtime';
 import { parseRecognizeRequest } from '../recognition';
 import type { RequestBody } from '../request-body';
 import { RestFailure } from '../rest-response';
+import type { EmulatedStreamKind } from '../streaming/emulated-media-stream';
+import { closeStream, openStream, transportUrlOf } from '../streaming/stream-launcher';
 import { playOperation, recognizeOperation } from './media-operations';
 import {
   callbackUrlOf,
@@ -128,20 +130,27 @@ export const mediaHandlers: OperationHandlers = {
   startTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
     const locale = request.body.string('locale');
-    return subscriptionOutcome(request, call, 'startTranscription', 'TranscriptionStarted', () => {
-      call.transcription = {
-        active: true,
-        locale: locale ?? call.transcription.locale ?? 'en-US',
-        subscribed: true,
-      };
-    });
+    if (locale) call.transcription.locale = locale;
+    return (
+      streamStart(request, call, 'transcription') ??
+      subscriptionOutcome(request, call, 'startTranscription', 'TranscriptionStarted', () => {
+        call.transcription = {
+          active: true,
+          locale: locale ?? call.transcription.locale ?? 'en-US',
+          subscribed: true,
+        };
+      })
+    );
   },
 
   stopTranscription: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return subscriptionOutcome(request, call, 'stopTranscription', 'TranscriptionStopped', () => {
-      call.transcription = { ...call.transcription, active: false };
-    });
+    return (
+      streamStop(request, call, 'transcription') ??
+      subscriptionOutcome(request, call, 'stopTranscription', 'TranscriptionStopped', () => {
+        call.transcription = { ...call.transcription, active: false };
+      })
+    );
   },
 
   updateTranscription: (request) => {
@@ -149,27 +158,30 @@ export const mediaHandlers: OperationHandlers = {
     const locale = request.body.string('locale');
     return subscriptionOutcome(request, call, 'updateTranscription', 'TranscriptionUpdated', () => {
       call.transcription = { ...call.transcription, locale: locale ?? call.transcription.locale };
+      // Later TranscriptionMetadata (a reconnect) names the new locale.
+      const stream = call.latestStream('transcription');
+      if (stream?.transcription && locale) stream.transcription.locale = locale;
     });
   },
 
   startMediaStreaming: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return subscriptionOutcome(
-      request,
-      call,
-      'startMediaStreaming',
-      'MediaStreamingStarted',
-      () => {
+    return (
+      streamStart(request, call, 'audio') ??
+      subscriptionOutcome(request, call, 'startMediaStreaming', 'MediaStreamingStarted', () => {
         call.mediaStreaming = { active: true, subscribed: true };
-      },
+      })
     );
   },
 
   stopMediaStreaming: (request) => {
     const call = request.runtime.requireConnected(request.params[0] ?? '');
-    return subscriptionOutcome(request, call, 'stopMediaStreaming', 'MediaStreamingStopped', () => {
-      call.mediaStreaming = { ...call.mediaStreaming, active: false };
-    });
+    return (
+      streamStop(request, call, 'audio') ??
+      subscriptionOutcome(request, call, 'stopMediaStreaming', 'MediaStreamingStopped', () => {
+        call.mediaStreaming = { ...call.mediaStreaming, active: false };
+      })
+    );
   },
 };
 
@@ -245,6 +257,46 @@ function holdOrUnhold(request: ParsedRestRequest, operation: 'hold' | 'unhold'):
     success: () => request.runtime.participantsUpdated(call),
   });
   return { status: 200, events: () => report().delivered };
+}
+
+/**
+ * A start that connects: the call was set up with a transport URL for `kind` and the run is
+ * not scripted to fail. Undefined otherwise (the subscription outcome alone is reported).
+ */
+function streamStart(
+  request: ParsedRestRequest,
+  call: EmulatedCall,
+  kind: EmulatedStreamKind,
+): OperationOutcome | undefined {
+  const operation = kind === 'audio' ? 'startMediaStreaming' : 'startTranscription';
+  if (request.runtime.failureOf(operation, request.script) || !transportUrlOf(call, kind)) {
+    return undefined;
+  }
+  const start = {
+    url: callbackUrlOf(request.body, call),
+    operationContext: request.body.string('operationContext'),
+  };
+  return { status: 202, events: () => openStream(request.runtime, call, kind, start) };
+}
+
+/** A stop of a stream that was opened: the socket closes (1000), then the Stopped event. */
+function streamStop(
+  request: ParsedRestRequest,
+  call: EmulatedCall,
+  kind: EmulatedStreamKind,
+): OperationOutcome | undefined {
+  const operation = kind === 'audio' ? 'stopMediaStreaming' : 'stopTranscription';
+  if (request.runtime.failureOf(operation, request.script) || !call.latestStream(kind)) {
+    return undefined;
+  }
+  const stop = {
+    url: callbackUrlOf(request.body, call),
+    operationContext: request.body.string('operationContext'),
+  };
+  return {
+    status: 202,
+    events: () => closeStream(request.runtime, call, kind, stop).delivered,
+  };
 }
 
 /**
