@@ -1,13 +1,24 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkResult, machine, toMarkdown, writeJson } from './harness';
 
 /**
  * `npm run bench [names...]`: runs each benchmark in a fresh process (node --expose-gc),
- * prints its table, and writes every result to bench/results.json. Without names, the ones in
- * ALL; `dispatch-instructions` (slow under valgrind) runs only when named.
+ * prints its table, and writes its result to bench/results.json, keeping the results of the
+ * benchmarks not run this time (so `npm run bench media` replaces only the media table).
+ * Without names, the ones in ALL; `dispatch-instructions` (slow under valgrind) runs only when
+ * named.
  */
-const ALL = ['dispatch', 'parse', 'webhook', 'webhook-instructions', 'cross-replica', 'memory'];
+const ALL = [
+  'dispatch',
+  'parse',
+  'webhook',
+  'webhook-instructions',
+  'cross-replica',
+  'memory',
+  'media',
+];
 const ON_REQUEST = ['dispatch-instructions'];
 
 function runOne(name: string): Promise<BenchmarkResult> {
@@ -34,6 +45,18 @@ function runOne(name: string): Promise<BenchmarkResult> {
   });
 }
 
+/** The results already in `path`, each replaced by this run's result of the same name, in order. */
+function mergeResults(path: string, fresh: BenchmarkResult[]): BenchmarkResult[] {
+  const previous = existsSync(path)
+    ? ((JSON.parse(readFileSync(path, 'utf8')) as { results?: BenchmarkResult[] }).results ?? [])
+    : [];
+  const merged = previous.map(
+    (result) => fresh.find((candidate) => candidate.name === result.name) ?? result,
+  );
+  for (const result of fresh) if (!merged.includes(result)) merged.push(result);
+  return merged;
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const names =
@@ -41,10 +64,11 @@ async function main(): Promise<void> {
   console.log(`Benchmarks on ${machine()}`);
   const results: BenchmarkResult[] = [];
   for (const name of names) results.push(await runOne(name));
-  writeJson(join(__dirname, '..', 'results.json'), {
+  const path = join(__dirname, '..', 'results.json');
+  writeJson(path, {
     machine: machine(),
     date: new Date().toISOString(),
-    results,
+    results: mergeResults(path, results),
   });
   console.log('\n## Summary\n');
   for (const result of results) console.log(`### ${result.name}\n\n${toMarkdown(result.rows)}\n`);
