@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { CallEvent, TranscriptionDataEvent } from 'nestjs-call-automation';
+import type { TranscriptionDataEvent } from 'nestjs-call-automation';
 import { AcsEmulator } from 'nestjs-call-automation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisUnderTest, useRedis } from '../support/redis-server';
@@ -52,7 +52,7 @@ describe('media streaming end to end with two replicas on Redis', () => {
     );
     const id = call.callConnectionId;
     const final = await a.processor.waitForEvent<TranscriptionDataEvent>(
-      (event: CallEvent) =>
+      (event) =>
         event.kind === 'TranscriptionData' &&
         event.callConnectionId === id &&
         event.resultState === 'Final',

@@ -142,7 +142,9 @@ export async function answeredCall(
   callers += 1;
   const from = `+1555040${String(callers).padStart(4, '0')}`;
   const incoming = env.processor.waitForEvent<IncomingCall>(
-    (event) => event.kind === 'IncomingCall' && event.from.rawId === `4:${from}`,
+    (event) =>
+      event.kind === 'IncomingCall' &&
+      (event.from as IncomingCall['from'] | undefined)?.rawId === `4:${from}`,
   );
   await env.emulator.placeIncomingCall({
     url: env.test.url('api/incomingCall'),

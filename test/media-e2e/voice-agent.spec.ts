@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import {
   CallDisconnectedError,
-  type CallEvent,
+  type CallEventPredicate,
   MediaStreamClosedError,
   type TranscriptionDataEvent,
 } from 'nestjs-call-automation';
@@ -18,10 +18,12 @@ import {
   until,
 } from './support';
 
-const isFinalTranscriptOf = (callConnectionId: string) => (event: CallEvent) =>
-  event.kind === 'TranscriptionData' &&
-  event.callConnectionId === callConnectionId &&
-  event.resultState === 'Final';
+const isFinalTranscriptOf =
+  (callConnectionId: string): CallEventPredicate =>
+  (event) =>
+    event.kind === 'TranscriptionData' &&
+    event.callConnectionId === callConnectionId &&
+    event.resultState === 'Final';
 
 /**
  * The real SDK client (through CallAutomationService) against the emulator, which opens ACS's

@@ -7,7 +7,7 @@ const view = (calls: CallTimeline[]): StatusView => ({
   mode: 'ACS emulator',
   calls,
   totalEvents: 0,
-  processor: { pendingWaiters: 0, pendingOperations: 0, backlog: 0 },
+  processor: { pendingWaiters: 0, pendingOperations: 0, backlog: 0, mediaSessions: 0 },
   canPlaceDemoCalls: false,
 });
 

@@ -5,7 +5,13 @@ export interface StatusView {
   mode: string;
   calls: CallTimeline[];
   totalEvents: number;
-  processor: { pendingWaiters: number; pendingOperations: number; backlog: number };
+  processor: {
+    pendingWaiters: number;
+    pendingOperations: number;
+    backlog: number;
+    /** Open media streaming / transcription WebSockets (the voice menu's calls). */
+    mediaSessions: number;
+  };
   canPlaceDemoCalls: boolean;
 }
 
@@ -34,6 +40,6 @@ export function renderStatusPage(view: StatusView): string {
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>nestjs-call-automation sample</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #eee;padding:2px 8px}tr.ivr td{color:#555;font-style:italic}small{color:#777;font-weight:normal}section{margin-bottom:1.5em}</style></head>
 <body><h1>nestjs-call-automation sample <small>${escapeHtml(view.replica)} · ${escapeHtml(view.mode)}</small></h1>
-<p>${view.totalEvents} events handled · ${view.processor.pendingWaiters} pending waiters · ${view.processor.pendingOperations} pending operations · ${view.processor.backlog} events in the backlog · <a href="/api/status">JSON</a></p>
+<p>${view.totalEvents} events handled · ${view.processor.pendingWaiters} pending waiters · ${view.processor.pendingOperations} pending operations · ${view.processor.backlog} events in the backlog · ${view.processor.mediaSessions} media sessions · <a href="/api/status">JSON</a></p>
 ${demo}${calls || '<p>No calls yet.</p>'}</body></html>`;
 }

@@ -45,6 +45,7 @@ export class StatusController {
         pendingWaiters: snapshot.pendingWaiters,
         pendingOperations: snapshot.pendingOperations,
         backlog: snapshot.backlogEvents,
+        mediaSessions: snapshot.mediaSessions,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };
