@@ -145,6 +145,7 @@ async function throughputRows(sessions: number): Promise<Row[]> {
       'of offered': round(total.frames / total.ms / (total.sent / total.sentMs)),
       'vs bare': round(rate(total) / rate(totals.bare)),
       'CPU µs/frame': round((total.cpuMs * 1000) / total.frames, 1),
+      'CPU vs bare': round(total.cpuMs / total.frames / (totals.bare.cpuMs / totals.bare.frames)),
       'p50 delay ms': median(total.p50),
       'p99 delay ms': median(total.p99),
       'memory/session KB': round(median(total.bytesPerSession) / 1024, 1),
@@ -175,6 +176,7 @@ async function stalledRows(): Promise<Row[]> {
         'of offered': 0,
         'vs bare': '-',
         'CPU µs/frame': round((read.cpuMs * 1000) / sent.sent, 1),
+        'CPU vs bare': '-',
         'p50 delay ms': '-',
         'p99 delay ms': '-',
         'memory/session KB': round((after.bytes - before.bytes) / STALL_SESSIONS / 1024, 1),
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
   rows.push(...(await stalledRows()));
   const result: BenchmarkResult = {
     name: 'Media streaming',
-    note: `N concurrent media WebSockets × 50 AudioData frames/s (16 kHz mono 20 ms frames: 640 bytes of PCM, base64, in ACS's JSON) from a load generator in its own process, into the library's media route (Nest, Express adapter, an audio() consumer per session) and into a bare ws server doing the same JSON.parse per message, each server in its own process; ${ROUNDS} rounds of ${MEASURE_MS} ms per server after a warm-up round, alternating the servers. frames/s: frames that reached the consumer (all frames over all time); of offered: that over the generator's send rate (on a busy 2-core machine the generator shares the CPU with the server, so the offered rate falls short of N × 50 and follows what the server leaves it); CPU µs/frame: the server process's user + system time; delay: consumer's clock minus the frame's send timestamp (ms resolution, median of the rounds' percentiles); memory/session: heap + external after a full GC, connected and streaming, minus before connecting. Goal: library frames/s >= 0.8 of bare. Stalled consumer: ${STALL_SESSIONS} sessions nobody reads; each keeps at most 500 frames and drops the oldest, so memory stays flat from the first measurement to the second; dropped frames: all sessions' total since they opened.`,
+    note: `N concurrent media WebSockets × 50 AudioData frames/s (16 kHz mono 20 ms frames: 640 bytes of PCM, base64, in ACS's JSON) from a load generator in its own process, into the library's media route (Nest, Express adapter, an audio() consumer per session) and into a bare ws server doing the same JSON.parse per message, each server in its own process; ${ROUNDS} rounds of ${MEASURE_MS} ms per server after a warm-up round, alternating the servers. frames/s: frames that reached the consumer (all frames over all time); of offered: that over the generator's send rate (on a busy 2-core machine the generator shares the CPU with the server, so the offered rate falls short of N × 50 and follows what the server leaves it); CPU µs/frame: the server process's user + system time per frame consumed (per frame received for the stalled consumer), the capacity figure while both servers keep up with the offered load; CPU vs bare: that over the bare server's; delay: consumer's clock minus the frame's send timestamp (ms resolution, median of the rounds' percentiles); memory/session: heap + external after a full GC, connected and streaming, minus before connecting. Goal: library frames/s >= 0.8 of bare. Stalled consumer: ${STALL_SESSIONS} sessions nobody reads; each keeps at most 500 frames and drops the oldest, so memory stays flat from the first measurement to the second; dropped frames: all sessions' total since they opened.`,
     rows,
   };
   report(result);
