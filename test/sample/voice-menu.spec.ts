@@ -99,6 +99,31 @@ describe('sample app: voice menu over media streaming and live transcription', (
     expect(stream.outboundAudio).toEqual(callerVoice());
   });
 
+  it('asks again when the phrase names no choice, and takes the next one', async () => {
+    const from = '+15550109999';
+    await emulator.placeIncomingCall({
+      url: `${base}/api/incomingCall`,
+      from,
+      to: readConfig({}).voiceMenuPhoneNumber,
+      caller: {
+        audio: 'silence',
+        says: [
+          { text: 'A large pizza', afterMs: 300 },
+          { text: 'Goodbye', afterMs: 600 },
+        ],
+      },
+    });
+    const seen = await untilStep(from, /hung up/);
+    expect(seen.slice(2)).toEqual([
+      'menu played, listening',
+      'heard "A large pizza": no choice (attempt 1)',
+      'asked again, listening',
+      'heard "Goodbye": goodbye (attempt 2)',
+      'echo: 0 frames of the caller played back, 1 barge-in(s)',
+      'hung up',
+    ]);
+  });
+
   it('shows the transcript lines in the call’s timeline and counts media sessions', async () => {
     const status = (await (await fetch(`${base}/api/status`)).json()) as StatusView;
     expect(status.processor.mediaSessions).toBeGreaterThanOrEqual(0);
