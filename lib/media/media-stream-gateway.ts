@@ -102,7 +102,8 @@ export class MediaStreamGateway implements OnModuleInit, OnApplicationShutdown {
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!paths.has(upgradePathOf(request.url))) {
         // Another route: the app's own gateway takes it. With no other listener, Node would
-        // have closed the connection; so do we.
+        // have served it as a plain request (404 for a path with no WebSocket): so do we,
+        // rather than leave the socket hanging.
         if (server.listenerCount('upgrade') === 1) {
           refuseHandshake(socket, 404, 'No WebSocket route at this path.');
         }

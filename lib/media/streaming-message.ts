@@ -55,6 +55,18 @@ export function parseStreamingMessage(data: string | Uint8Array): StreamingMessa
   if (typeof kind !== 'string' || kind === '') {
     throw new MalformedStreamingMessageError('the message has no kind');
   }
+  try {
+    return readKind(kind, message);
+  } catch (error) {
+    if (error instanceof MalformedStreamingMessageError) throw error;
+    // A field of the wrong type (a numeric participantRawID, ...), where the SDK throws too.
+    throw new MalformedStreamingMessageError(
+      `${kind} could not be read (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+function readKind(kind: string, message: Json): StreamingMessage {
   switch (kind) {
     case 'AudioData': {
       const audio = part(message, 'audioData');

@@ -79,11 +79,6 @@ export class WebSocketMediaSession implements MediaStreamSession {
     return this.inbound.dropped;
   }
 
-  /** Whether the socket is still open (for the registry). */
-  get isOpen(): boolean {
-    return !this.controller.signal.aborted;
-  }
-
   audio(): AsyncIterableIterator<AudioData> {
     return this.inbound.iterator();
   }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { StreamingData } from '@azure/communication-call-automation';
 import {
+  CallAutomationModule,
   CallDisconnectedError,
   MediaStreamClosedError,
   type MediaStreamSession,
@@ -276,6 +277,18 @@ describe.each(ADAPTERS)('media WebSocket route on %s', (adapter) => {
     await test.processor.waitForMediaStream('call-1');
     expect(test.app.get(MediaRecorder).sessions).toHaveLength(1);
     own.close();
+  });
+
+  it('takes its path from forRootAsync', async () => {
+    test = await startMediaApp({
+      adapter,
+      module: CallAutomationModule.forRootAsync({
+        useFactory: async () => ({ mediaStreaming: { path: 'ws/acs' } }),
+      }),
+    });
+    await connectAsAcs(wsUrl(test, 'ws/acs'), { callConnectionId: 'call-1' });
+    expect((await test.processor.waitForMediaStream('call-1')).callConnectionId).toBe('call-1');
+    expect((await refusedHandshake(wsUrl(test, 'api/media'))).status).toBe(404);
   });
 
   it('answers 404 to an upgrade of another path when nothing else serves it', async () => {

@@ -70,6 +70,10 @@ describe('parseStreamingMessage', () => {
       '{"kind":"TranscriptionData","transcriptionData":{"text":"x","words":[]}}',
     ],
     ['DtmfData with null data', '{"kind":"DtmfData","dtmfData":null}'],
+    [
+      'a numeric participantRawID',
+      '{"kind":"AudioData","audioData":{"data":"AA==","participantRawID":42}}',
+    ],
   ];
 
   it.each(malformed)('throws MalformedStreamingMessageError for %s', (_name, text) => {
