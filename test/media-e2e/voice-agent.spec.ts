@@ -108,11 +108,14 @@ describe.each(ADAPTERS)('media streaming end to end on %s', (adapter) => {
     await call.hangUp();
   });
 
-  it('what the app sends (sendAudio bytes, stopAudio) is what ACS receives, in order', async () => {
+  it('waitForMediaStream after the connection; what the app sends (sendAudio bytes, stopAudio) is what ACS receives, in order', async () => {
     const env = await start();
     const { call } = await answeredCall(env, { audio: 'silence' }, { media: MEDIA_OPTIONS });
     const id = call.callConnectionId;
+    // waitForMediaStream after the socket connected resolves with the session at once.
+    await until(() => env.recorder.sessions.length === 1, 'the socket connected');
     const session = await env.processor.waitForMediaStream(id);
+    expect(session).toBe(env.recorder.sessions[0]);
     const first = Buffer.alloc(640, 0x21);
     const second = Buffer.alloc(960, 0x42);
     const third = Buffer.alloc(320, 0x63);
