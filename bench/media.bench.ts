@@ -72,6 +72,8 @@ interface Totals {
   p50: number[];
   p99: number[];
   bytesPerSession: number[];
+  /** Frames the sessions' inbound bound dropped (library only). */
+  dropped: number;
 }
 
 async function startSubject(subject: Subject): Promise<{ process: Driven; url: string }> {
@@ -106,10 +108,21 @@ async function measureRound(
   totals.p50.push(read.p50);
   totals.p99.push(read.p99);
   totals.bytesPerSession.push((after.bytes - before.bytes) / sessions);
+  totals.dropped += read.dropped;
 }
 
 function emptyTotals(): Totals {
-  return { frames: 0, ms: 0, cpuMs: 0, sent: 0, sentMs: 0, p50: [], p99: [], bytesPerSession: [] };
+  return {
+    frames: 0,
+    ms: 0,
+    cpuMs: 0,
+    sent: 0,
+    sentMs: 0,
+    p50: [],
+    p99: [],
+    bytesPerSession: [],
+    dropped: 0,
+  };
 }
 
 async function throughputRows(sessions: number): Promise<Row[]> {
@@ -149,7 +162,7 @@ async function throughputRows(sessions: number): Promise<Row[]> {
       'p50 delay ms': median(total.p50),
       'p99 delay ms': median(total.p99),
       'memory/session KB': round(median(total.bytesPerSession) / 1024, 1),
-      'dropped frames': '-',
+      'dropped frames': name === 'library' ? total.dropped : '-',
     };
   };
   return [row('library'), row('bare')];
