@@ -5,10 +5,20 @@ import { type BenchmarkResult, machine, toMarkdown, writeJson } from './harness'
 
 /**
  * `npm run bench [names...]`: runs each benchmark in a fresh process (node --expose-gc),
- * prints its table, and writes every result to bench/results.json. Without names, the ones in
- * ALL; `dispatch-instructions` (slow under valgrind) runs only when named.
+ * prints its table, and writes its result to bench/results.json, keeping the results of the
+ * benchmarks not run this time (so `npm run bench media` replaces only the media table).
+ * Without names, the ones in ALL; `dispatch-instructions` (slow under valgrind) runs only when
+ * named.
  */
-const ALL = ['dispatch', 'parse', 'webhook', 'webhook-instructions', 'cross-replica', 'memory'];
+const ALL = [
+  'dispatch',
+  'parse',
+  'webhook',
+  'webhook-instructions',
+  'cross-replica',
+  'memory',
+  'media',
+];
 const ON_REQUEST = ['dispatch-instructions'];
 
 function runOne(name: string): Promise<BenchmarkResult> {

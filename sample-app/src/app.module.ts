@@ -14,11 +14,14 @@ import { MetricsController } from './telemetry/metrics.controller';
 import type { SampleTelemetry } from './telemetry/register-telemetry';
 import { CallTimelineService } from './timeline/call-timeline.service';
 import { DEMO_EMULATOR, SAMPLE_CONFIG, SAMPLE_TELEMETRY } from './tokens';
+import { AudioEchoService } from './voice-menu/audio-echo.service';
+import { VoiceMenuService } from './voice-menu/voice-menu.service';
 
 /**
- * The sample: an IVR on ACS Call Automation, a live status page, `/metrics` and `/health`, and
- * (offline) a demo caller. `telemetry`: the OpenTelemetry SDK registered before this module is
- * created (see main.ts); without it `/metrics` answers 404.
+ * The sample: an IVR on ACS Call Automation (keys or speech recognition), a voice menu on media
+ * streaming and live transcription, a live status page, `/metrics` and `/health`, and (offline)
+ * a demo caller. `telemetry`: the OpenTelemetry SDK registered before this module is created
+ * (see main.ts); without it `/metrics` answers 404.
  */
 @Module({})
 export class AppModule {
@@ -41,6 +44,9 @@ export class AppModule {
             clientOptions: { allowInsecureConnection: sample.emulated },
             callbackUri: sample.callbackUri,
             ...(sample.auth ? { auth: sample.auth } : {}),
+            // The voice menu's WebSockets (media streaming, transcription): the route at
+            // /api/media, and its public URL filled in as the calls' transportUrl.
+            mediaStreaming: sample.mediaPublicUrl ? { publicUrl: sample.mediaPublicUrl } : {},
             ...(sample.redisUrl
               ? {
                   redis: {
@@ -61,6 +67,8 @@ export class AppModule {
         { provide: SAMPLE_TELEMETRY, useValue: telemetry ?? null },
         CallAutomationHealthIndicator,
         IvrService,
+        VoiceMenuService,
+        AudioEchoService,
         CallTimelineService,
         DemoCallerService,
         ...(config.recordHandlerRuns ? [HandlerRunRecorder] : []),

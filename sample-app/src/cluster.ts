@@ -30,6 +30,8 @@ async function main(): Promise<void> {
         ACS_CONNECTION_STRING: emulator.connectionString,
         ACS_EMULATED: 'true',
         CALLBACK_URI: `http://127.0.0.1:${PORT}/api/callbacks`,
+        // ACS connects a call's WebSockets to the replica whose flow started them: each its own.
+        MEDIA_PUBLIC_URL: `ws://127.0.0.1:${PORT + 1 + index}/api/media`,
         ACS_RESOURCE_ID: emulator.auth.audience,
         ACS_JWT_ISSUER: emulator.auth.issuer,
         ACS_JWKS_URI: emulator.auth.jwksUri,

@@ -15,6 +15,13 @@ export interface SampleConfig {
   redisKeyPrefix: string;
   /** Who "press 1 for an agent" transfers to. */
   agentPhoneNumber: string;
+  /** Calls to this number get the voice menu (the caller speaks; media streaming + transcription). */
+  voiceMenuPhoneNumber: string;
+  /**
+   * wss:// URL of this replica's /api/media as ACS reaches it (e.g. a dev tunnel): the voice
+   * menu's media and transcription WebSockets connect there.
+   */
+  mediaPublicUrl?: string;
   /** Place demo calls on the embedded emulator every this many ms (0 = only on demand). */
   demoCallIntervalMs: number;
   /** Name shown in logs and on the status page (the cluster launcher sets A, B, ...). */
@@ -54,6 +61,8 @@ export function readConfig(env: NodeJS.ProcessEnv): SampleConfig {
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'sample:',
     agentPhoneNumber: env.AGENT_PHONE_NUMBER ?? '+15550100200',
+    voiceMenuPhoneNumber: env.VOICE_MENU_PHONE_NUMBER ?? '+18005550111',
+    mediaPublicUrl: env.MEDIA_PUBLIC_URL || undefined,
     demoCallIntervalMs: Number(env.DEMO_CALL_INTERVAL_MS ?? 15_000),
     replicaName: env.REPLICA_NAME ?? 'sample',
     drainTimeoutMs: Number(env.DRAIN_TIMEOUT_MS ?? 0),

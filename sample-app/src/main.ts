@@ -26,6 +26,7 @@ async function bootstrap(): Promise<void> {
       connectionString: emulator.connectionString,
       emulated: true,
       callbackUri: `http://127.0.0.1:${config.port}/api/callbacks`,
+      mediaPublicUrl: `ws://127.0.0.1:${config.port}/api/media`,
       // The emulator signs its callbacks like ACS: verify them, as production would.
       auth: emulator.auth,
     };

@@ -17,6 +17,7 @@ const view = (calls: CallTimeline[]): StatusView => ({
     backlog: 0,
     draining: false,
     callsInProgress: 0,
+    mediaSessions: 0,
   },
   canPlaceDemoCalls: false,
 });
@@ -68,6 +69,7 @@ describe('status page', () => {
         backlog: 3,
         draining: false,
         callsInProgress: 4,
+        mediaSessions: 5,
       },
     };
     const html = renderStatusPage(counted);
@@ -80,6 +82,7 @@ describe('status page', () => {
     expect(update.summary).toContain('<b data-count="pendingWaiters">1</b> pending waits');
     expect(update.summary).toContain('<b data-count="pendingOperations">2</b> pending operations');
     expect(update.summary).toContain('<b data-count="callsInProgress">4</b> calls in progress');
+    expect(update.summary).toContain('<b data-count="mediaSessions">5</b> media sessions');
     expect(update.calls).toContain('data-call="server-call-3"');
     expect(update.calls).toContain('from &#60;x&#62;'); // escaped
   });

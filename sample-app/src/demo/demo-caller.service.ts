@@ -8,12 +8,15 @@ import {
 import type { AcsEmulator, PartyScript } from 'nestjs-call-automation/testing';
 import type { SampleConfig } from '../config';
 import { DEMO_EMULATOR, SAMPLE_CONFIG } from '../tokens';
+import { callerVoice } from './caller-voice';
 
 /**
  * What the demo callers do, in turn: ask for an agent, hang up politely, stay silent, or stay
- * silent at first and then say "agent" once asked again.
+ * silent at first and then say "agent" once asked again; then two callers of the voice menu
+ * (`voice`: they dial its number), who speak their choice over live transcription: their
+ * microphone's audio is echoed back, and their speech barges in on it.
  */
-const CALLERS: { choice: string; name: string; script: PartyScript }[] = [
+const CALLERS: { choice: string; name: string; script: PartyScript; voice?: boolean }[] = [
   { choice: '1', name: 'presses 1 (agent)', script: { dtmf: '1' } },
   { choice: '2', name: 'presses 2 (goodbye)', script: { dtmf: '2' } },
   { choice: 'silent', name: 'says nothing', script: {} },
@@ -21,6 +24,18 @@ const CALLERS: { choice: string; name: string; script: PartyScript }[] = [
     choice: 'late',
     name: 'says nothing, then "agent" when asked again',
     script: { inputs: [{ silence: true }, { speech: 'agent' }] },
+  },
+  {
+    choice: 'say-agent',
+    name: 'says "I want an agent" to the voice menu',
+    script: { audio: callerVoice(), says: [{ text: 'I want an agent', afterMs: 1_500 }] },
+    voice: true,
+  },
+  {
+    choice: 'say-goodbye',
+    name: 'says "Goodbye for now" to the voice menu',
+    script: { audio: callerVoice(), says: [{ text: 'Goodbye for now.', afterMs: 1_500 }] },
+    voice: true,
   },
 ];
 
@@ -55,7 +70,10 @@ export class DemoCallerService implements OnApplicationBootstrap, OnApplicationS
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Places one demo call; `choice` picks the caller's behaviour ('1', '2', 'silent' or 'late'). */
+  /**
+   * Places one demo call; `choice` picks the caller's behaviour ('1', '2', 'silent', 'late', or
+   * for the voice menu 'say-agent', 'say-goodbye').
+   */
   async placeCall(choice?: string): Promise<string> {
     if (!this.emulator)
       throw new Error('Demo calls need the embedded emulator (run without ACS_CONNECTION_STRING).');
@@ -69,6 +87,7 @@ export class DemoCallerService implements OnApplicationBootstrap, OnApplicationS
       await this.emulator.placeIncomingCall({
         url: `http://127.0.0.1:${this.config.port}/api/incomingCall`,
         from,
+        ...(caller.voice ? { to: this.config.voiceMenuPhoneNumber } : {}),
         callerDisplayName: `Demo caller ${this.placed}`,
         caller: caller.script,
       });

@@ -12,6 +12,7 @@ import {
 import type { SampleConfig } from '../config';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
+import { isVoiceMenuCall } from '../voice-menu/voice-menu.service';
 import {
   CONNECTING,
   GIVE_UP,
@@ -44,6 +45,7 @@ export class IvrService {
 
   @OnCallEvent('IncomingCall')
   async onIncomingCall(incoming: IncomingCall): Promise<void> {
+    if (isVoiceMenuCall(incoming, this.config)) return; // VoiceMenuService's
     const caller = incoming.from.rawId ?? 'unknown caller';
     const step = (message: string) => {
       this.logger.log(`${caller}: ${message}`);

@@ -12,6 +12,8 @@ export interface StatusView {
     /** True once shutdown began draining this replica (not ready for new calls). */
     draining: boolean;
     callsInProgress: number;
+    /** Open media streaming / transcription WebSockets (the voice menu's calls). */
+    mediaSessions: number;
   };
   canPlaceDemoCalls: boolean;
 }
@@ -37,6 +39,7 @@ export function renderSummary(view: StatusView): string {
     count('pendingWaiters', view.processor.pendingWaiters, 'pending waits'),
     count('pendingOperations', view.processor.pendingOperations, 'pending operations'),
     count('backlog', view.processor.backlog, 'events in the backlog'),
+    count('mediaSessions', view.processor.mediaSessions, 'media sessions'),
   ].join(' · ');
 }
 

@@ -101,6 +101,7 @@ export class StatusController implements OnModuleDestroy {
         backlog: snapshot.backlogEvents,
         draining: this.processor.isDraining,
         callsInProgress: snapshot.callsInProgress,
+        mediaSessions: snapshot.mediaSessions,
       },
       canPlaceDemoCalls: this.demo.enabled,
     };

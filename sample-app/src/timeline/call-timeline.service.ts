@@ -24,6 +24,8 @@ const MAX_CALLS = 25;
 @Injectable()
 export class CallTimelineService {
   private readonly calls = new Map<string, CallTimeline>();
+  /** callConnectionId → timeline key, for events that carry no serverCallId (transcripts). */
+  private readonly keyOfConnection = new Map<string, string>();
   private eventCount = 0;
   private readonly changed = new Subject<void>();
 
@@ -50,11 +52,18 @@ export class CallTimelineService {
   @OnCallEvent('*')
   record(event: CallEvent, metadata: CallEventMetadata): void {
     this.eventCount++;
+    const connection = event.callConnectionId;
     const key =
-      (event as { serverCallId?: string }).serverCallId ?? event.callConnectionId ?? metadata.id;
+      (event as { serverCallId?: string }).serverCallId ??
+      (connection ? this.keyOfConnection.get(connection) : undefined) ??
+      connection ??
+      metadata.id;
     const timeline = this.timeline(key);
     if (event.kind === 'IncomingCall') timeline.caller = event.from.rawId;
-    if (event.callConnectionId) timeline.callConnectionId = event.callConnectionId;
+    if (connection) {
+      timeline.callConnectionId = connection;
+      this.keyOfConnection.set(connection, key);
+    }
     if (event.kind === 'CallDisconnected') timeline.ended = true;
     timeline.entries.push({
       at: metadata.time ?? new Date().toISOString(),
@@ -69,7 +78,11 @@ export class CallTimelineService {
     if (timeline === undefined) {
       timeline = { key, startedAt: new Date().toISOString(), ended: false, entries: [] };
       this.calls.set(key, timeline);
-      if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value as string);
+      if (this.calls.size > MAX_CALLS) {
+        const oldest = this.calls.values().next().value as CallTimeline;
+        this.calls.delete(oldest.key);
+        if (oldest.callConnectionId) this.keyOfConnection.delete(oldest.callConnectionId);
+      }
     }
     return timeline;
   }
@@ -83,6 +96,8 @@ function describe(event: CallEvent): string {
       return `${event.participants?.length ?? 0} participant(s)`;
     case 'IncomingCall':
       return `from ${event.from.rawId ?? '?'}`;
+    case 'TranscriptionData':
+      return `${event.resultState}: "${event.text}"`;
     default: {
       const result = 'resultInformation' in event ? event.resultInformation : undefined;
       return result ? `${result.code}/${result.subCode} ${result.message ?? ''}`.trim() : '';
