@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AcsEmulator, freePort } from 'nestjs-call-automation/testing';
+import { AcsEmulator } from 'nestjs-call-automation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../sample-app/src/app.module';
-import { readConfig, type SampleConfig } from '../../sample-app/src/config';
+import { readConfig } from '../../sample-app/src/config';
 import { callerVoice } from '../../sample-app/src/demo/caller-voice';
 import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
 import type { StatusView } from '../../sample-app/src/status/status-page';
-import { CapturingLogger } from '../support/capturing-logger';
+import type { CapturingLogger } from '../support/capturing-logger';
+import { startSample } from '../support/sample-app';
 
 /**
  * The sample's voice menu as `npm start` runs it offline: the demo caller dials the voice menu
@@ -19,22 +18,11 @@ describe('sample app: voice menu over media streaming and live transcription', (
   let emulator: AcsEmulator;
   let app: INestApplication;
   let base: string;
-  const logger = new CapturingLogger();
+  let logger: CapturingLogger;
 
   beforeAll(async () => {
     emulator = await new AcsEmulator().start();
-    const port = await freePort();
-    const config: SampleConfig = {
-      ...readConfig({ PORT: String(port), DEMO_CALL_INTERVAL_MS: '0' }),
-      connectionString: emulator.connectionString,
-      emulated: true,
-      callbackUri: `http://127.0.0.1:${port}/api/callbacks`,
-      mediaPublicUrl: `ws://127.0.0.1:${port}/api/media`,
-      auth: emulator.auth,
-    };
-    app = await NestFactory.create(AppModule.register(config, emulator), { logger });
-    await app.listen(port, '127.0.0.1');
-    base = `http://127.0.0.1:${port}`;
+    ({ app, base, logger } = await startSample(emulator));
   });
 
   afterAll(async () => {

@@ -30,6 +30,7 @@ export async function startSample(
     connectionString: emulator.connectionString,
     emulated: true,
     callbackUri: `http://127.0.0.1:${port}/api/callbacks`,
+    mediaPublicUrl: `ws://127.0.0.1:${port}/api/media`,
     auth: emulator.auth,
   };
   const logger = new CapturingLogger();
