@@ -13,16 +13,8 @@ import type { SampleConfig } from '../config';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
 import { isVoiceMenuCall } from '../voice-menu/voice-menu.service';
-import {
-  CONNECTING,
-  GIVE_UP,
-  GOODBYE,
-  GREETING,
-  MENU,
-  MENU_CHOICES,
-  NO_INPUT,
-  NO_MATCH,
-} from './ivr-prompts';
+import { endOfMenu, type MenuOutcome } from './end-of-menu';
+import { GREETING, MENU, MENU_CHOICES, NO_INPUT, NO_MATCH } from './ivr-prompts';
 
 /**
  * The IVR, written as straight-line code on a call session: each step awaits its outcome
@@ -74,21 +66,9 @@ export class IvrService {
           : `choice: none (${answer.status} after ${answer.attempts} attempts)`,
       );
 
-      if (answer.status === 'matched' && answer.label === 'agent') {
-        await call.play(CONNECTING);
-        try {
-          await call.transfer({ phoneNumber: this.config.agentPhoneNumber });
-          step(`transferred to the agent at ${this.config.agentPhoneNumber}`);
-          return;
-        } catch (error) {
-          if (!(error instanceof CallOperationFailedError)) throw error;
-          step(`transfer failed (${error.event.kind}), hanging up`);
-        }
-      } else {
-        await call.play(answer.status === 'matched' ? GOODBYE : GIVE_UP);
-      }
-      await call.hangUp();
-      step('hung up');
+      const outcome: MenuOutcome =
+        answer.status !== 'matched' ? 'none' : answer.label === 'agent' ? 'agent' : 'goodbye';
+      await endOfMenu(call, outcome, this.config.agentPhoneNumber, step);
     } catch (error) {
       if (error instanceof CallDisconnectedError) step('the caller hung up');
       else if (error instanceof CallOperationFailedError && call === undefined)

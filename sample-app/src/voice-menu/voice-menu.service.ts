@@ -13,7 +13,8 @@ import {
   type TranscriptionDataEvent,
 } from 'nestjs-call-automation';
 import type { SampleConfig } from '../config';
-import { CONNECTING, GIVE_UP, GOODBYE, MENU_CHOICES } from '../ivr/ivr-prompts';
+import { endOfMenu } from '../ivr/end-of-menu';
+import { MENU_CHOICES } from '../ivr/ivr-prompts';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
 import { AudioEchoService } from './audio-echo.service';
@@ -91,21 +92,8 @@ export class VoiceMenuService {
       const { framesEchoed, bargeIns } = this.echo.statsOf(id);
       step(`echo: ${framesEchoed} frames of the caller played back, ${bargeIns} barge-in(s)`);
 
-      if (choice === 'agent') {
-        await call.play(CONNECTING);
-        try {
-          await call.transfer({ phoneNumber: this.config.agentPhoneNumber });
-          step(`transferred to the agent at ${this.config.agentPhoneNumber}`);
-          return;
-        } catch (error) {
-          if (!(error instanceof CallOperationFailedError)) throw error;
-          step(`transfer failed (${error.event.kind}), hanging up`);
-        }
-      } else {
-        await call.play(choice === 'goodbye' ? GOODBYE : GIVE_UP);
-      }
-      await call.hangUp();
-      step('hung up');
+      const outcome = choice === 'agent' || choice === 'goodbye' ? choice : 'none';
+      await endOfMenu(call, outcome, this.config.agentPhoneNumber, step);
     } catch (error) {
       if (error instanceof CallDisconnectedError) step('the caller hung up');
       else if (error instanceof CallOperationFailedError && call === undefined)

@@ -1,0 +1,32 @@
+import { CallOperationFailedError, type CallSession } from 'nestjs-call-automation';
+import { CONNECTING, GIVE_UP, GOODBYE } from './ivr-prompts';
+
+/** What a caller chose from a menu (keys or speech), or that no choice came. */
+export type MenuOutcome = 'agent' | 'goodbye' | 'none';
+
+/**
+ * How both menus end a call: the agent (announced, then transferred; a failed transfer hangs
+ * up), or a goodbye (a kinder one when no choice came) and the hang-up.
+ */
+export async function endOfMenu(
+  call: CallSession,
+  outcome: MenuOutcome,
+  agentPhoneNumber: string,
+  step: (message: string) => void,
+): Promise<void> {
+  if (outcome === 'agent') {
+    await call.play(CONNECTING);
+    try {
+      await call.transfer({ phoneNumber: agentPhoneNumber });
+      step(`transferred to the agent at ${agentPhoneNumber}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof CallOperationFailedError)) throw error;
+      step(`transfer failed (${error.event.kind}), hanging up`);
+    }
+  } else {
+    await call.play(outcome === 'goodbye' ? GOODBYE : GIVE_UP);
+  }
+  await call.hangUp();
+  step('hung up');
+}
