@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ChangeWaiters } from '../../lib/testing/emulator/change-waiters';
 
 /** One connection ACS (the emulator) opened, as a bare `ws` server saw it. */
 export interface BareConnection {
@@ -21,7 +22,7 @@ export interface BareConnection {
  */
 export class BareWebSocketServer {
   readonly connections: BareConnection[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new ChangeWaiters();
 
   private constructor(
     private readonly server: WebSocketServer,
@@ -70,20 +71,13 @@ export class BareWebSocketServer {
 
   /** Resolves once `condition` holds; rejects after `timeoutMs`. */
   waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'a condition'): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`The bare WebSocket server waited ${timeoutMs} ms for ${what}.`));
-      }, timeoutMs);
-      this.listeners.add(check);
-    });
+    return this.changes
+      .until(
+        () => (condition() ? true : undefined),
+        timeoutMs,
+        () => new Error(`The bare WebSocket server waited ${timeoutMs} ms for ${what}.`),
+      )
+      .then(() => undefined);
   }
 
   /** The `index`-th connection, once it exists. */
@@ -104,6 +98,6 @@ export class BareWebSocketServer {
   }
 
   private changed(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.changes.changed();
   }
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CALL_AUTOMATION_TYPE_PREFIX } from '../events/cloud-event-envelope';
 import type { CloudEvent } from '../library-types';
+import { ChangeWaiters } from './change-waiters';
 
 /** A request the collector received. */
 export interface CollectedRequest {
@@ -43,7 +44,7 @@ export type CollectedEventFilter =
 export class CallbackCollector {
   private readonly received: CollectedRequest[] = [];
   private readonly scriptedStatuses: number[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new ChangeWaiters();
   private replyWith: CollectorReply | undefined;
 
   private constructor(
@@ -79,7 +80,7 @@ export class CallbackCollector {
           ...custom?.headers,
         });
         response.end(payload);
-        for (const check of [...collector.waiters]) check();
+        collector.changes.changed();
       });
     });
     return collector;
@@ -150,23 +151,12 @@ export class CallbackCollector {
   }
 
   private waitUntil<T>(find: () => T | undefined, timeoutMs: number): Promise<T> {
-    const found = find();
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const result = find();
-        if (result === undefined) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`Nothing matching arrived within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      timer.unref();
-      this.waiters.add(check);
-    });
+    return this.changes.until(
+      find,
+      timeoutMs,
+      () => new Error(`Nothing matching arrived within ${timeoutMs} ms.`),
+      true,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type RawData, WebSocket } from 'ws';
+import { ChangeWaiters } from '../change-waiters';
 import { tonesOf } from '../dtmf-tones';
 import type { ScriptedParty, ScriptedPhrase } from '../scripted-party';
 import { AppMessageRecord, type EmulatedStreamMessage } from './app-message-record';
@@ -81,7 +82,7 @@ export class EmulatedMediaStream {
   private readonly socket: WebSocket;
   private readonly record: AppMessageRecord;
   private readonly sentKinds = new Map<string, number>();
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new ChangeWaiters();
   private readonly frames: AudioFrameClock;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private closeOnOpen: { code: number; reason: string } | undefined;
@@ -316,25 +317,17 @@ export class EmulatedMediaStream {
 
   /** Resolves when `condition` holds, checked at each change of the stream. */
   waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'a condition'): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(
+    return this.changes
+      .until(
+        () => (condition() ? true : undefined),
+        timeoutMs,
+        () =>
           new Error(
             `The ${this.kind} stream of call ${this.callConnectionId} waited ${timeoutMs} ms ${what} (state ${this.currentState}).`,
           ),
-        );
-      }, timeoutMs);
-      timer.unref();
-      this.listeners.add(check);
-    });
+        true,
+      )
+      .then(() => undefined);
   }
 
   private onOpen(): void {
@@ -469,6 +462,6 @@ export class EmulatedMediaStream {
   }
 
   private changed(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.changes.changed();
   }
 }
