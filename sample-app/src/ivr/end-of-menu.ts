@@ -1,4 +1,10 @@
-import { CallOperationFailedError, type CallSession } from 'nestjs-call-automation';
+import {
+  CallAutomationShutdownError,
+  CallAutomationTimeoutError,
+  CallDisconnectedError,
+  CallOperationFailedError,
+  type CallSession,
+} from 'nestjs-call-automation';
 import { CONNECTING, GIVE_UP, GOODBYE } from './ivr-prompts';
 
 /** What a caller chose from a menu (keys or speech), or that no choice came. */
@@ -29,4 +35,29 @@ export async function endOfMenu(
   }
   await call.hangUp();
   step('hung up');
+}
+
+/**
+ * How both menus report a flow that ended with an error: the caller hanging up, a call that
+ * could not be answered, a wait that timed out (`hangUpOnTimeout`: end the call too), shutdown.
+ * Anything else is logged and rethrown (the library logs it as a handler failure).
+ */
+export async function reportMenuError(
+  error: unknown,
+  call: CallSession | undefined,
+  step: (message: string) => void,
+  hangUpOnTimeout = false,
+): Promise<void> {
+  if (error instanceof CallDisconnectedError) step('the caller hung up');
+  else if (error instanceof CallOperationFailedError && call === undefined)
+    step(`could not answer (${error.event.kind})`);
+  else if (error instanceof CallAutomationTimeoutError) {
+    step(`gave up: ${error.message}`);
+    if (hangUpOnTimeout) await call?.hangUp().catch(() => {});
+  } else if (error instanceof CallAutomationShutdownError)
+    step('stopped: the application is shutting down');
+  else {
+    step(`failed: ${(error as Error).message}`);
+    throw error;
+  }
 }

@@ -1,10 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CallAutomationService,
-  CallAutomationShutdownError,
-  CallAutomationTimeoutError,
-  CallDisconnectedError,
-  CallOperationFailedError,
   type CallSession,
   type IncomingCall,
   OnCallEvent,
@@ -13,7 +9,7 @@ import type { SampleConfig } from '../config';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
 import { isVoiceMenuCall } from '../voice-menu/voice-menu.service';
-import { endOfMenu, type MenuOutcome } from './end-of-menu';
+import { endOfMenu, type MenuOutcome, reportMenuError } from './end-of-menu';
 import { GREETING, MENU, MENU_CHOICES, NO_INPUT, NO_MATCH } from './ivr-prompts';
 
 /**
@@ -70,16 +66,7 @@ export class IvrService {
         answer.status !== 'matched' ? 'none' : answer.label === 'agent' ? 'agent' : 'goodbye';
       await endOfMenu(call, outcome, this.config.agentPhoneNumber, step);
     } catch (error) {
-      if (error instanceof CallDisconnectedError) step('the caller hung up');
-      else if (error instanceof CallOperationFailedError && call === undefined)
-        step(`could not answer (${error.event.kind})`);
-      else if (error instanceof CallAutomationTimeoutError) step(`gave up: ${error.message}`);
-      else if (error instanceof CallAutomationShutdownError)
-        step('stopped: the application is shutting down');
-      else {
-        step(`failed: ${(error as Error).message}`);
-        throw error;
-      }
+      await reportMenuError(error, call, step);
     }
   }
 }

@@ -1,11 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CallAutomationService,
-  CallAutomationShutdownError,
-  CallAutomationTimeoutError,
-  CallDisconnectedError,
   type CallEventPredicate,
-  CallOperationFailedError,
   type CallSession,
   EventProcessorService,
   type IncomingCall,
@@ -13,7 +9,7 @@ import {
   type TranscriptionDataEvent,
 } from 'nestjs-call-automation';
 import type { SampleConfig } from '../config';
-import { endOfMenu } from '../ivr/end-of-menu';
+import { endOfMenu, reportMenuError } from '../ivr/end-of-menu';
 import { MENU_CHOICES } from '../ivr/ivr-prompts';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
@@ -95,18 +91,7 @@ export class VoiceMenuService {
       const outcome = choice === 'agent' || choice === 'goodbye' ? choice : 'none';
       await endOfMenu(call, outcome, this.config.agentPhoneNumber, step);
     } catch (error) {
-      if (error instanceof CallDisconnectedError) step('the caller hung up');
-      else if (error instanceof CallOperationFailedError && call === undefined)
-        step(`could not answer (${error.event.kind})`);
-      else if (error instanceof CallAutomationTimeoutError) {
-        step(`gave up: ${error.message}`);
-        await call?.hangUp().catch(() => {});
-      } else if (error instanceof CallAutomationShutdownError)
-        step('stopped: the application is shutting down');
-      else {
-        step(`failed: ${(error as Error).message}`);
-        throw error;
-      }
+      await reportMenuError(error, call, step, true);
     }
   }
 }
