@@ -38,7 +38,8 @@ export async function openStream(
   const { options } = runtime;
   // Started again while its socket is up: the same socket goes on.
   const existing = call.latestStream(kind);
-  if (existing?.state === 'open') return started(runtime, call, kind, start).delivered;
+  if (existing?.state === 'open')
+    return reportStage(runtime, call, kind, 'started', start).delivered;
   const stream = new EmulatedMediaStream({
     kind,
     callConnectionId: call.callConnectionId,
@@ -87,24 +88,27 @@ export async function openStream(
     active.active = false;
     return failed(runtime, call, kind, start).delivered;
   }
-  return started(runtime, call, kind, start).delivered;
+  return reportStage(runtime, call, kind, 'started', start).delivered;
 }
 
-function started(
+/** The callback of a stream's start or stop, as its kind names it. */
+const STAGE_EVENTS = {
+  audio: { started: 'MediaStreamingStarted', stopped: 'MediaStreamingStopped' },
+  transcription: { started: 'TranscriptionStarted', stopped: 'TranscriptionStopped' },
+} as const;
+
+function reportStage(
   runtime: EmulatorRuntime,
   call: EmulatedCall,
   kind: EmulatedStreamKind,
-  start: StreamStart,
+  stage: 'started' | 'stopped',
+  at: StreamStart,
 ): ScheduledEvents {
-  const operationContext = start.operationContext;
+  const type = STAGE_EVENTS[kind][stage];
   return runtime.schedule(
     call,
-    () => [
-      kind === 'audio'
-        ? runtime.event(call, 'MediaStreamingStarted', { operationContext })
-        : runtime.event(call, 'TranscriptionStarted', { operationContext }),
-    ],
-    { url: start.url },
+    () => [runtime.event(call, type, { operationContext: at.operationContext })],
+    { url: at.url },
   );
 }
 
@@ -121,15 +125,7 @@ export function closeStream(
   const active = kind === 'audio' ? call.mediaStreaming : call.transcription;
   active.active = false;
   call.latestStream(kind)?.close(1000, `${kind} stopped`);
-  return runtime.schedule(
-    call,
-    () => [
-      kind === 'audio'
-        ? runtime.event(call, 'MediaStreamingStopped', { operationContext: stop.operationContext })
-        : runtime.event(call, 'TranscriptionStopped', { operationContext: stop.operationContext }),
-    ],
-    { url: stop.url },
-  );
+  return reportStage(runtime, call, kind, 'stopped', stop);
 }
 
 /** The streams the call's options start with the call (`startMediaStreaming`, `startTranscription`). */
