@@ -1,6 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { RedisNode } from '../options/call-automation-options.interface';
+import type {
+  CallAutomationRedisOptions,
+  RedisNode,
+} from '../options/call-automation-options.interface';
 import type { Ioredis } from './load-ioredis';
 import { redactRedisUrl } from './redis-url';
 
@@ -113,17 +116,18 @@ export function createRedisClient(
 }
 
 /** The forms of the `redis` option, as the bus takes them (validated by resolve-redis-options.ts). */
-export interface RedisLocation {
-  url?: string;
-  cluster?: readonly RedisNode[];
-  sentinels?: readonly RedisNode[];
-  name?: string;
-  tls?: ConnectionOptions;
-  username?: string;
-  password?: string;
-  sentinelUsername?: string;
-  sentinelPassword?: string;
-}
+export type RedisLocation = Pick<
+  CallAutomationRedisOptions,
+  | 'url'
+  | 'cluster'
+  | 'sentinels'
+  | 'name'
+  | 'tls'
+  | 'username'
+  | 'password'
+  | 'sentinelUsername'
+  | 'sentinelPassword'
+>;
 
 /** The target a `redis` option names: cluster, else sentinels, else the URL. */
 export function redisTargetOf(location: RedisLocation): RedisTarget {
