@@ -1,5 +1,6 @@
 import type { AnyCallEvent } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
+import { ANY_KIND, CallPrefilter, type CallWants, NARROW_LIMIT } from './call-prefilter';
 import type { Waiter } from './waiter';
 
 /**
@@ -9,14 +10,97 @@ import type { Waiter } from './waiter';
  */
 type Filed = Waiter | Set<Waiter>;
 
-/** A call's filter waiters. */
-interface CallWaiters {
-  /** Every filter waiter that names the call, however filed: released when the call disconnects. */
-  readonly all: Set<Waiter>;
-  /** Waiters filed under the call and one of their kinds. */
-  readonly byKind: Map<string, Filed>;
-  /** Waiters filed under the call for any kind. */
+/**
+ * Waiters filed by key (a call's kinds, or its operationContexts). The first key is held in
+ * fields, further keys in a Map made when a second key comes: a call rarely waits on more than
+ * one kind or operation at a time, and every object on the way from the call to its waiters is
+ * one more cache miss per event once 100k waiters no longer fit in the CPU's caches.
+ */
+class KeyedWaiters {
+  private firstKey: string | undefined;
+  private first: Filed | undefined;
+  private rest: Map<string, Filed> | undefined;
+
+  get isEmpty(): boolean {
+    return this.firstKey === undefined;
+  }
+
+  get(key: string): Filed | undefined {
+    if (key === this.firstKey) return this.first;
+    return this.rest?.get(key);
+  }
+
+  add(key: string, waiter: Waiter): void {
+    if (this.firstKey === undefined || this.firstKey === key) {
+      this.firstKey = key;
+      this.first = filed(this.first, waiter);
+    } else {
+      this.rest ??= new Map();
+      file(this.rest, key, waiter);
+    }
+  }
+
+  /** Whether it held the waiter under this key. */
+  remove(key: string, waiter: Waiter): boolean {
+    if (key !== this.firstKey) {
+      if (this.rest === undefined || !unfile(this.rest, key, waiter)) return false;
+      if (this.rest.size === 0) this.rest = undefined;
+      return true;
+    }
+    if (!holds(this.first, waiter)) return false;
+    this.first = without(this.first as Filed, waiter);
+    if (this.first === undefined) this.promote();
+    return true;
+  }
+
+  *waiters(): Generator<Waiter> {
+    if (this.first !== undefined) yield* each(this.first);
+    for (const filed of this.rest?.values() ?? []) yield* each(filed);
+  }
+
+  /** The first key's waiters are gone: a key of the Map takes its place. */
+  private promote(): void {
+    const next = this.rest?.entries().next();
+    if (next === undefined || next.done) {
+      this.firstKey = undefined;
+      return;
+    }
+    const [key, waiters] = next.value;
+    this.firstKey = key;
+    this.first = waiters;
+    this.rest?.delete(key);
+    if (this.rest?.size === 0) this.rest = undefined;
+  }
+}
+
+/**
+ * A call's filter waiters: every filter waiter that names the call is filed here. The two
+ * keyed parts are made when first needed (a call's waiters are usually all of one sort).
+ */
+class CallWaiters {
+  /** How many; the call is forgotten at 0. */
+  count = 0;
+  /** Waiters that also name an operationContext, filed by it (the most selective key). */
+  byContext: KeyedWaiters | undefined;
+  /** Waiters that name kinds (and no operationContext), under each of their kinds. */
+  byKind: KeyedWaiters | undefined;
+  /** Waiters for any kind of the call. */
   any: Filed | undefined;
+
+  /** What its waiters want, as the prefilter keeps it. */
+  wants(prefilter: CallPrefilter): CallWants {
+    const wants: CallWants = { kinds: 0, contexts: 0, contextKinds: 0 };
+    for (const waiter of this.waiters()) addWants(wants, waiter, prefilter);
+    return wants;
+  }
+
+  *waiters(): Generator<Waiter> {
+    const seen = new Set<Waiter>(); // a waiter for several kinds is filed under each
+    for (const waiter of this.byContext?.waiters() ?? []) seen.add(waiter);
+    for (const waiter of this.byKind?.waiters() ?? []) seen.add(waiter);
+    if (this.any !== undefined) for (const waiter of each(this.any)) seen.add(waiter);
+    yield* seen;
+  }
 }
 
 const NONE: readonly Waiter[] = [];
@@ -24,25 +108,40 @@ const NONE: readonly Waiter[] = [];
 /**
  * Pending waiters, filed so that an event only meets the waiters that could want it.
  *
- * A filter waiter is filed under its most selective field: its operationContext, else its
- * call and kind(s), else its kind(s), else "any". An event then reads at most six buckets, so
+ * A filter waiter that names a call is filed under that call, then under its operationContext,
+ * else its kind(s), else "any kind". One that names no call is filed under its
+ * operationContext, else its kind(s), else "any". An event then reads at most seven buckets, so
  * the cost of matching does not grow with the number of pending waiters or calls. Predicate
  * waiters cannot be indexed: they are the only part tested one by one.
  *
- * The indexes are nested maps keyed by the event's own strings, not one map keyed by joined
- * strings: building `call + kind` keys for every event allocated four strings per event, which
- * made the young-generation garbage collector run about a third more often with waiters
- * pending than without (bench/dispatch, 100k pending: `node --trace-gc` counted 144 scavenges
- * in 438k events against 123 in 514k with none pending).
+ * Why filed by call first: an event names its call, so one lookup leads to everything of that
+ * call, and the Maps of waiters without a call are empty in most apps and skipped. With 100k
+ * waiters spread over 25k calls (bench/dispatch) every read of the index is a cache miss, so
+ * the CallPrefilter is asked first: most events are of kinds or operations that none of their
+ * call's waiters wants, and it says so from a 20-byte slot. A bucket reached by the event's own
+ * keys needs no second look at its waiters (see collectAll).
+ *
+ * The indexes are keyed by the event's own strings, not joined strings: building `call + kind`
+ * keys for every event allocated four strings per event, which made the young-generation
+ * garbage collector run about a third more often with waiters pending than without.
  */
 export class WaiterRegistry {
-  private readonly byContext = new Map<string, Filed>();
   private readonly byCall = new Map<string, CallWaiters>();
+  /** What each call's waiters could want, read before byCall (see CallPrefilter). */
+  private readonly prefilter: CallPrefilter;
+  /** Filter waiters that name an operationContext and no call. */
+  private readonly byContext = new Map<string, Filed>();
+  /** Filter waiters that name kinds, and neither a call nor an operationContext. */
   private readonly byKind = new Map<string, Filed>();
   /** Filter waiters that name neither a call, an operationContext nor a kind. */
   private readonly unfiltered = new Set<Waiter>();
   private readonly predicates = new Set<Waiter>();
   private count = 0;
+
+  /** `hash`: the prefilter's hash of ids (tests give one that collides). */
+  constructor(hash?: (text: string) => number) {
+    this.prefilter = new CallPrefilter(hash);
+  }
 
   get size(): number {
     return this.count;
@@ -55,16 +154,27 @@ export class WaiterRegistry {
       this.predicates.add(waiter);
       return;
     }
-    const call = filter.callConnectionId;
-    const calls = call === undefined ? undefined : this.callWaiters(call);
-    calls?.all.add(waiter);
-    if (filter.operationContext !== undefined) {
-      file(this.byContext, filter.operationContext, waiter);
-    } else if (calls !== undefined) {
-      if (filter.kinds === undefined) calls.any = filed(calls.any, waiter);
-      else for (const kind of filter.kinds) file(calls.byKind, kind, waiter);
-    } else if (filter.kinds !== undefined) {
-      for (const kind of filter.kinds) file(this.byKind, kind, waiter);
+    const { callConnectionId: call, operationContext, kinds } = filter;
+    if (call !== undefined) {
+      const calls = this.callWaiters(call);
+      calls.count++;
+      this.prefilter.widen(
+        call,
+        addWants({ kinds: 0, contexts: 0, contextKinds: 0 }, waiter, this.prefilter),
+      );
+      if (operationContext !== undefined) {
+        calls.byContext ??= new KeyedWaiters();
+        calls.byContext.add(operationContext, waiter);
+      } else if (kinds === undefined) {
+        calls.any = filed(calls.any, waiter);
+      } else {
+        calls.byKind ??= new KeyedWaiters();
+        for (const kind of kinds) calls.byKind.add(kind, waiter);
+      }
+    } else if (operationContext !== undefined) {
+      file(this.byContext, operationContext, waiter);
+    } else if (kinds !== undefined) {
+      for (const kind of kinds) file(this.byKind, kind, waiter);
     } else {
       this.unfiltered.add(waiter);
     }
@@ -76,29 +186,33 @@ export class WaiterRegistry {
       if (this.predicates.delete(waiter)) this.count--;
       return;
     }
-    const call = filter.callConnectionId;
-    const calls = call === undefined ? undefined : this.byCall.get(call);
-    let removed: boolean;
-    if (filter.operationContext !== undefined) {
-      removed = unfile(this.byContext, filter.operationContext, waiter);
-    } else if (call !== undefined) {
-      removed = false;
-      if (calls !== undefined) {
-        if (filter.kinds === undefined) {
-          removed = calls.any !== undefined && holds(calls.any, waiter);
-          if (removed) calls.any = without(calls.any as Filed, waiter);
-        } else {
-          for (const kind of filter.kinds) removed = unfile(calls.byKind, kind, waiter) || removed;
-        }
+    const { callConnectionId: call, operationContext, kinds } = filter;
+    let removed = false;
+    if (call !== undefined) {
+      const calls = this.byCall.get(call);
+      if (calls === undefined) return;
+      if (operationContext !== undefined) {
+        removed = calls.byContext?.remove(operationContext, waiter) ?? false;
+        if (calls.byContext?.isEmpty) calls.byContext = undefined;
+      } else if (kinds === undefined) {
+        removed = holds(calls.any, waiter);
+        if (removed) calls.any = without(calls.any as Filed, waiter);
+      } else {
+        for (const kind of kinds) removed = calls.byKind?.remove(kind, waiter) || removed;
+        if (calls.byKind?.isEmpty) calls.byKind = undefined;
       }
-    } else if (filter.kinds !== undefined) {
-      removed = false;
-      for (const kind of filter.kinds) removed = unfile(this.byKind, kind, waiter) || removed;
+      if (removed && --calls.count === 0) {
+        this.byCall.delete(call);
+        this.prefilter.removeCall(call);
+      } else if (removed && calls.count <= NARROW_LIMIT) {
+        this.prefilter.narrow(call, calls.wants(this.prefilter));
+      }
+    } else if (operationContext !== undefined) {
+      removed = unfile(this.byContext, operationContext, waiter);
+    } else if (kinds !== undefined) {
+      for (const kind of kinds) removed = unfile(this.byKind, kind, waiter) || removed;
     } else {
       removed = this.unfiltered.delete(waiter);
-    }
-    if (calls?.all.delete(waiter) && calls.all.size === 0) {
-      this.byCall.delete(call as string);
     }
     if (removed) this.count--;
   }
@@ -112,40 +226,52 @@ export class WaiterRegistry {
     let buckets = 0;
     const kind = event.kind;
     const operationContext = operationContextOf(event);
+    const call = event.callConnectionId;
+    const calls =
+      typeof call === 'string' &&
+      this.byCall.size > 0 &&
+      this.prefilter.mayWant(call, this.prefilter.bitsOfEventKind(kind), operationContext)
+        ? this.byCall.get(call)
+        : undefined;
+    if (calls !== undefined) {
+      if (operationContext !== undefined && calls.byContext !== undefined) {
+        const ofContext = calls.byContext.get(operationContext);
+        if (ofContext !== undefined) {
+          buckets++;
+          found = collectOfKind(ofContext, kind, found);
+        }
+      }
+      const ofKind = calls.byKind?.get(kind);
+      if (ofKind !== undefined) {
+        buckets++;
+        found = collectAll(ofKind, found);
+      }
+      if (calls.any !== undefined) {
+        buckets++;
+        found = collectAll(calls.any, found);
+      }
+    }
     if (operationContext !== undefined && this.byContext.size > 0) {
       const filed = this.byContext.get(operationContext);
       if (filed !== undefined) {
         buckets++;
-        found = collect(filed, event, found);
-      }
-    }
-    const call = event.callConnectionId;
-    const calls = typeof call === 'string' ? this.byCall.get(call) : undefined;
-    if (calls !== undefined) {
-      const ofKind = calls.byKind.get(kind);
-      if (ofKind !== undefined) {
-        buckets++;
-        found = collect(ofKind, event, found);
-      }
-      if (calls.any !== undefined) {
-        buckets++;
-        found = collect(calls.any, event, found);
+        found = collectOfKind(filed, kind, found);
       }
     }
     if (this.byKind.size > 0) {
       const filed = this.byKind.get(kind);
       if (filed !== undefined) {
         buckets++;
-        found = collect(filed, event, found);
+        found = collectAll(filed, found);
       }
     }
     if (this.unfiltered.size > 0) {
       buckets++;
-      found = collect(this.unfiltered, event, found);
+      found = collectAll(this.unfiltered, found);
     }
     if (this.predicates.size > 0) {
       buckets++;
-      found = collect(this.predicates, event, found);
+      found = collectAccepted(this.predicates, event, found);
     }
     if (found === undefined) return NONE;
     if (buckets > 1 && found.length > 1) found.sort((a, b) => a.sequence - b.sequence);
@@ -155,17 +281,14 @@ export class WaiterRegistry {
   /** Pending filter waiters that name this call. */
   waitersOfCall(callConnectionId: string): Waiter[] {
     const calls = this.byCall.get(callConnectionId);
-    return calls ? [...calls.all] : [];
+    return calls ? [...calls.waiters()] : [];
   }
 
   all(): Waiter[] {
     const all = new Set<Waiter>([...this.predicates, ...this.unfiltered]);
-    for (const calls of this.byCall.values()) for (const waiter of calls.all) all.add(waiter);
+    for (const calls of this.byCall.values()) for (const waiter of calls.waiters()) all.add(waiter);
     for (const index of [this.byContext, this.byKind]) {
-      for (const filed of index.values()) {
-        if (filed instanceof Set) for (const waiter of filed) all.add(waiter);
-        else all.add(filed);
-      }
+      for (const filed of index.values()) for (const waiter of each(filed)) all.add(waiter);
     }
     return [...all];
   }
@@ -173,23 +296,77 @@ export class WaiterRegistry {
   private callWaiters(call: string): CallWaiters {
     let calls = this.byCall.get(call);
     if (calls === undefined) {
-      calls = { all: new Set(), byKind: new Map(), any: undefined };
+      calls = new CallWaiters();
       this.byCall.set(call, calls);
+      this.prefilter.addCall(call);
     }
     return calls;
   }
 }
 
-/** Adds the waiters of `filed` that accept the event to `found` (created on the first). */
-function collect(
+/** Adds what a filter waiter of a call wants to `wants`; returns it. */
+function addWants(wants: CallWants, waiter: Waiter, prefilter: CallPrefilter): CallWants {
+  const filter = waiter.filter;
+  let kinds = ANY_KIND;
+  if (filter?.kinds !== undefined) {
+    kinds = 0;
+    for (const kind of filter.kinds) kinds |= prefilter.bitOfWaitedKind(kind);
+  }
+  if (filter?.operationContext !== undefined) {
+    wants.contexts |= prefilter.contextBits(filter.operationContext);
+    wants.contextKinds |= kinds;
+  } else {
+    wants.kinds |= kinds;
+  }
+  return wants;
+}
+
+/** The waiters of one bucket. */
+function each(filed: Filed): Iterable<Waiter> {
+  return filed instanceof Set ? filed : [filed];
+}
+
+/*
+ * A bucket's waiters were filed under the event's own keys (its call, operationContext, kind),
+ * compared exactly by the Map that held them: what they name is known to match without reading
+ * them, but for the kinds of a waiter filed by operationContext. Reading each waiter and its
+ * filter again would cost two cache misses per waiter once 100k are pending.
+ */
+
+/** Adds every waiter of `filed` to `found` (created on the first). */
+function collectAll(filed: Filed, found: Waiter[] | undefined): Waiter[] | undefined {
+  let result = found;
+  if (filed instanceof Set) for (const waiter of filed) result = append(result, waiter);
+  else result = append(result, filed);
+  return result;
+}
+
+/** Adds the waiters of `filed` that take events of this kind. */
+function collectOfKind(
   filed: Filed,
-  event: AnyCallEvent,
+  kind: string,
   found: Waiter[] | undefined,
 ): Waiter[] | undefined {
   let result = found;
   if (filed instanceof Set) {
-    for (const waiter of filed) if (waiter.accepts(event)) result = append(result, waiter);
-  } else if (filed.accepts(event)) result = append(result, filed);
+    for (const waiter of filed) if (takesKind(waiter, kind)) result = append(result, waiter);
+  } else if (takesKind(filed, kind)) result = append(result, filed);
+  return result;
+}
+
+function takesKind(waiter: Waiter, kind: string): boolean {
+  const kinds = waiter.filter?.kinds;
+  return kinds === undefined || kinds.has(kind);
+}
+
+/** Adds the waiters of `filed` that accept the event (a predicate is run). */
+function collectAccepted(
+  filed: Set<Waiter>,
+  event: AnyCallEvent,
+  found: Waiter[] | undefined,
+): Waiter[] | undefined {
+  let result = found;
+  for (const waiter of filed) if (waiter.accepts(event)) result = append(result, waiter);
   return result;
 }
 
