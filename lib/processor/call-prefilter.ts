@@ -41,10 +41,20 @@ export interface CallWants {
   contextKinds: number;
 }
 
-export class CallPrefilter {
+/** What `wanted` answers for a slot that two ids share: ask the index. */
+export const SHARED = Symbol('shared slot');
+
+/**
+ * `T`: what the index keeps per call (WaiterRegistry's record). The slot of a call held by one id
+ * gives it back, so that an event the prefilter lets through does not pay for the index's own
+ * lookup of the call (a `Map.get` on a large Map, mostly cache misses) as well.
+ */
+export class CallPrefilter<T extends object = object> {
   private slots = new Int32Array(INITIAL_SLOTS * STRIDE);
   /** How many calls share each slot (read on changes only, so kept apart from the slots). */
   private calls = new Int32Array(INITIAL_SLOTS);
+  /** Each slot's call record while one id holds it, SHARED once two do. */
+  private owners: (T | typeof SHARED | undefined)[] = new Array(INITIAL_SLOTS).fill(undefined);
   private used = 0;
   private readonly kindBits = new Map<string, number>();
 
@@ -78,19 +88,34 @@ export class CallPrefilter {
    * bitsOfEventKind) and this operationContext.
    */
   mayWant(call: string, kindBits: number, context: string | undefined): boolean {
-    const at = this.find(this.hash(call));
-    if (at < 0) return false;
-    const slots = this.slots;
-    if ((slots[at + KINDS] as number) & kindBits) return true;
-    if (((slots[at + CONTEXT_KINDS] as number) & kindBits) === 0 || context === undefined) {
-      return false;
-    }
-    const bits = this.contextBits(context);
-    return ((slots[at + CONTEXTS] as number) & bits) === bits;
+    return this.wanted(call, kindBits, context) !== undefined;
   }
 
-  /** A call now has waiters: counts it in its slot. */
-  addCall(call: string): void {
+  /**
+   * As mayWant: undefined for "no"; for "maybe", the record given to addCall for the slot, or
+   * SHARED when ids share it. The record may be another call's whose id has the same hash:
+   * the caller checks that it is the call's own.
+   */
+  wanted(
+    call: string,
+    kindBits: number,
+    context: string | undefined,
+  ): T | typeof SHARED | undefined {
+    const at = this.find(this.hash(call));
+    if (at < 0) return undefined;
+    const slots = this.slots;
+    if (((slots[at + KINDS] as number) & kindBits) === 0) {
+      if (((slots[at + CONTEXT_KINDS] as number) & kindBits) === 0 || context === undefined) {
+        return undefined;
+      }
+      const bits = this.contextBits(context);
+      if (((slots[at + CONTEXTS] as number) & bits) !== bits) return undefined;
+    }
+    return this.owners[at / STRIDE];
+  }
+
+  /** A call now has waiters: counts it in its slot. `record`: what `wanted` gives back for it. */
+  addCall(call: string, record: T): void {
     const hash = this.hash(call);
     let at = this.find(hash);
     if (at < 0) {
@@ -98,7 +123,8 @@ export class CallPrefilter {
       at = this.insert(hash);
       this.used++;
     }
-    (this.calls as Int32Array)[at / STRIDE]++;
+    const index = at / STRIDE;
+    this.owners[index] = ++(this.calls as Int32Array)[index] === 1 ? record : SHARED;
   }
 
   /** The call's waiters want more: widens its slot. */
@@ -176,6 +202,7 @@ export class CallPrefilter {
       if (between) continue;
       slots.copyWithin(hole * STRIDE, index * STRIDE, index * STRIDE + STRIDE);
       this.calls[hole] = this.calls[index] as number;
+      this.owners[hole] = this.owners[index];
       this.clear(index);
       hole = index;
     }
@@ -184,18 +211,21 @@ export class CallPrefilter {
   private clear(index: number): void {
     this.slots.fill(0, index * STRIDE, index * STRIDE + STRIDE);
     this.calls[index] = 0;
+    this.owners[index] = undefined;
   }
 
   private grow(): void {
-    const [slots, calls] = [this.slots, this.calls];
+    const [slots, calls, owners] = [this.slots, this.calls, this.owners];
     this.slots = new Int32Array(slots.length * 2);
     this.calls = new Int32Array(calls.length * 2);
+    this.owners = new Array(owners.length * 2).fill(undefined);
     for (let at = 0; at < slots.length; at += STRIDE) {
       const key = slots[at + KEY] as number;
       if (key === 0) continue;
       const to = this.insert(key);
       this.slots.set(slots.subarray(at + 1, at + STRIDE), to + 1);
       this.calls[to / STRIDE] = calls[at / STRIDE] as number;
+      this.owners[to / STRIDE] = owners[at / STRIDE];
     }
   }
 }

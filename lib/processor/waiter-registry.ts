@@ -1,6 +1,6 @@
 import type { AnyCallEvent } from '../events/call-event.types';
 import { operationContextOf } from '../events/event-filter';
-import { ANY_KIND, CallPrefilter, type CallWants, NARROW_LIMIT } from './call-prefilter';
+import { ANY_KIND, CallPrefilter, type CallWants, NARROW_LIMIT, SHARED } from './call-prefilter';
 import type { Waiter } from './waiter';
 
 /**
@@ -12,28 +12,35 @@ type Filed = Waiter | Set<Waiter>;
 
 /**
  * Waiters filed by key (a call's kinds, or its operationContexts). The first key is held in
- * fields, further keys in a Map made when a second key comes: a call rarely waits on more than
- * one kind or operation at a time, and every object on the way from the call to its waiters is
- * one more cache miss per event once 100k waiters no longer fit in the CPU's caches.
+ * fields, with the kind bits (see CallPrefilter) its waiters want; further keys are in a Map made
+ * when a second key comes. A call rarely waits on more than one kind or operation at a time,
+ * and every object read on the way from the call to a waiter is one more cache miss per event
+ * once 100k waiters no longer fit in the CPU's caches: an event of the awaited operation but of
+ * another kind (its PlayStarted, when PlayCompleted is awaited) is turned away by the bits,
+ * without reading the waiter and its filter.
  */
 class KeyedWaiters {
   private firstKey: string | undefined;
   private first: Filed | undefined;
+  private firstKinds = 0;
   private rest: Map<string, Filed> | undefined;
 
   get isEmpty(): boolean {
     return this.firstKey === undefined;
   }
 
-  get(key: string): Filed | undefined {
-    if (key === this.firstKey) return this.first;
+  /** The waiters under `key` that may take an event of these kind bits. */
+  get(key: string, kindBits: number): Filed | undefined {
+    if (key === this.firstKey) return (this.firstKinds & kindBits) !== 0 ? this.first : undefined;
     return this.rest?.get(key);
   }
 
-  add(key: string, waiter: Waiter): void {
+  /** `kindBits`: the kinds the waiter takes (see waitedKindBits). */
+  add(key: string, waiter: Waiter, kindBits: number): void {
     if (this.firstKey === undefined || this.firstKey === key) {
       this.firstKey = key;
       this.first = filed(this.first, waiter);
+      this.firstKinds |= kindBits;
     } else {
       this.rest ??= new Map();
       file(this.rest, key, waiter);
@@ -41,7 +48,7 @@ class KeyedWaiters {
   }
 
   /** Whether it held the waiter under this key. */
-  remove(key: string, waiter: Waiter): boolean {
+  remove(key: string, waiter: Waiter, kindBitsOf: (waiter: Waiter) => number): boolean {
     if (key !== this.firstKey) {
       if (this.rest === undefined || !unfile(this.rest, key, waiter)) return false;
       if (this.rest.size === 0) this.rest = undefined;
@@ -50,6 +57,9 @@ class KeyedWaiters {
     if (!holds(this.first, waiter)) return false;
     this.first = without(this.first as Filed, waiter);
     if (this.first === undefined) this.promote();
+    this.firstKinds = 0;
+    if (this.first !== undefined)
+      for (const left of each(this.first)) this.firstKinds |= kindBitsOf(left);
     return true;
   }
 
@@ -74,14 +84,19 @@ class KeyedWaiters {
 }
 
 /**
- * A call's filter waiters: every filter waiter that names the call is filed here. The two
- * keyed parts are made when first needed (a call's waiters are usually all of one sort).
+ * A call's filter waiters: every filter waiter that names the call is filed here. Those that
+ * also name an operationContext (the most selective key) are filed by it in the record itself
+ * (it extends KeyedWaiters rather than holding one: one object less to read per event); the
+ * kind-keyed part is made when first needed.
  */
-class CallWaiters {
+class CallWaiters extends KeyedWaiters {
   /** How many; the call is forgotten at 0. */
   count = 0;
-  /** Waiters that also name an operationContext, filed by it (the most selective key). */
-  byContext: KeyedWaiters | undefined;
+
+  constructor(readonly call: string) {
+    super();
+  }
+
   /** Waiters that name kinds (and no operationContext), under each of their kinds. */
   byKind: KeyedWaiters | undefined;
   /** Waiters for any kind of the call. */
@@ -90,18 +105,21 @@ class CallWaiters {
   /** What its waiters want, as the prefilter keeps it. */
   wants(prefilter: CallPrefilter): CallWants {
     const wants: CallWants = { kinds: 0, contexts: 0, contextKinds: 0 };
-    for (const waiter of this.waiters()) addWants(wants, waiter, prefilter);
+    for (const waiter of this.allWaiters()) addWants(wants, waiter, prefilter);
     return wants;
   }
 
-  *waiters(): Generator<Waiter> {
+  *allWaiters(): Generator<Waiter> {
     const seen = new Set<Waiter>(); // a waiter for several kinds is filed under each
-    for (const waiter of this.byContext?.waiters() ?? []) seen.add(waiter);
+    for (const waiter of this.waiters()) seen.add(waiter);
     for (const waiter of this.byKind?.waiters() ?? []) seen.add(waiter);
     if (this.any !== undefined) for (const waiter of each(this.any)) seen.add(waiter);
     yield* seen;
   }
 }
+
+/** Any kind: what a bucket keyed by kind holds (its key decides). */
+const ANY_KIND_OF = () => ANY_KIND;
 
 const NONE: readonly Waiter[] = [];
 
@@ -128,7 +146,7 @@ const NONE: readonly Waiter[] = [];
 export class WaiterRegistry {
   private readonly byCall = new Map<string, CallWaiters>();
   /** What each call's waiters could want, read before byCall (see CallPrefilter). */
-  private readonly prefilter: CallPrefilter;
+  private readonly prefilter: CallPrefilter<CallWaiters>;
   /** Filter waiters that name an operationContext and no call. */
   private readonly byContext = new Map<string, Filed>();
   /** Filter waiters that name kinds, and neither a call nor an operationContext. */
@@ -142,6 +160,8 @@ export class WaiterRegistry {
   constructor(hash?: (text: string) => number) {
     this.prefilter = new CallPrefilter(hash);
   }
+
+  private readonly kindBitsOf = (waiter: Waiter) => waitedKindBits(waiter, this.prefilter);
 
   get size(): number {
     return this.count;
@@ -163,13 +183,12 @@ export class WaiterRegistry {
         addWants({ kinds: 0, contexts: 0, contextKinds: 0 }, waiter, this.prefilter),
       );
       if (operationContext !== undefined) {
-        calls.byContext ??= new KeyedWaiters();
-        calls.byContext.add(operationContext, waiter);
+        calls.add(operationContext, waiter, waitedKindBits(waiter, this.prefilter));
       } else if (kinds === undefined) {
         calls.any = filed(calls.any, waiter);
       } else {
         calls.byKind ??= new KeyedWaiters();
-        for (const kind of kinds) calls.byKind.add(kind, waiter);
+        for (const kind of kinds) calls.byKind.add(kind, waiter, ANY_KIND);
       }
     } else if (operationContext !== undefined) {
       file(this.byContext, operationContext, waiter);
@@ -192,13 +211,14 @@ export class WaiterRegistry {
       const calls = this.byCall.get(call);
       if (calls === undefined) return;
       if (operationContext !== undefined) {
-        removed = calls.byContext?.remove(operationContext, waiter) ?? false;
-        if (calls.byContext?.isEmpty) calls.byContext = undefined;
+        removed = calls.remove(operationContext, waiter, this.kindBitsOf);
       } else if (kinds === undefined) {
         removed = holds(calls.any, waiter);
         if (removed) calls.any = without(calls.any as Filed, waiter);
       } else {
-        for (const kind of kinds) removed = calls.byKind?.remove(kind, waiter) || removed;
+        for (const kind of kinds) {
+          removed = calls.byKind?.remove(kind, waiter, ANY_KIND_OF) || removed;
+        }
         if (calls.byKind?.isEmpty) calls.byKind = undefined;
       }
       if (removed && --calls.count === 0) {
@@ -227,21 +247,26 @@ export class WaiterRegistry {
     const kind = event.kind;
     const operationContext = operationContextOf(event);
     const call = event.callConnectionId;
-    const calls =
-      typeof call === 'string' &&
-      this.byCall.size > 0 &&
-      this.prefilter.mayWant(call, this.prefilter.bitsOfEventKind(kind), operationContext)
-        ? this.byCall.get(call)
+    const kindBits =
+      typeof call === 'string' && this.byCall.size > 0 ? this.prefilter.bitsOfEventKind(kind) : 0;
+    const wanted =
+      kindBits !== 0
+        ? this.prefilter.wanted(call as string, kindBits, operationContext)
         : undefined;
+    // A slot held by one id gives its record: the call's own, or another call's whose id has
+    // the same hash (then this call has no waiters, or its id would share the slot). Which one
+    // is checked only once a waiter is found: comparing the ids reads the record's, one more
+    // cache miss for the many events that find none.
+    const calls = wanted === SHARED ? this.byCall.get(call as string) : wanted;
     if (calls !== undefined) {
-      if (operationContext !== undefined && calls.byContext !== undefined) {
-        const ofContext = calls.byContext.get(operationContext);
+      if (operationContext !== undefined) {
+        const ofContext = calls.get(operationContext, kindBits);
         if (ofContext !== undefined) {
           buckets++;
           found = collectOfKind(ofContext, kind, found);
         }
       }
-      const ofKind = calls.byKind?.get(kind);
+      const ofKind = calls.byKind?.get(kind, ANY_KIND);
       if (ofKind !== undefined) {
         buckets++;
         found = collectAll(ofKind, found);
@@ -249,6 +274,10 @@ export class WaiterRegistry {
       if (calls.any !== undefined) {
         buckets++;
         found = collectAll(calls.any, found);
+      }
+      if (found !== undefined && calls.call !== call) {
+        found = undefined;
+        buckets = 0;
       }
     }
     if (operationContext !== undefined && this.byContext.size > 0) {
@@ -281,12 +310,14 @@ export class WaiterRegistry {
   /** Pending filter waiters that name this call. */
   waitersOfCall(callConnectionId: string): Waiter[] {
     const calls = this.byCall.get(callConnectionId);
-    return calls ? [...calls.waiters()] : [];
+    return calls ? [...calls.allWaiters()] : [];
   }
 
   all(): Waiter[] {
     const all = new Set<Waiter>([...this.predicates, ...this.unfiltered]);
-    for (const calls of this.byCall.values()) for (const waiter of calls.waiters()) all.add(waiter);
+    for (const calls of this.byCall.values()) {
+      for (const waiter of calls.allWaiters()) all.add(waiter);
+    }
     for (const index of [this.byContext, this.byKind]) {
       for (const filed of index.values()) for (const waiter of each(filed)) all.add(waiter);
     }
@@ -296,24 +327,29 @@ export class WaiterRegistry {
   private callWaiters(call: string): CallWaiters {
     let calls = this.byCall.get(call);
     if (calls === undefined) {
-      calls = new CallWaiters();
+      calls = new CallWaiters(call);
       this.byCall.set(call, calls);
-      this.prefilter.addCall(call);
+      this.prefilter.addCall(call, calls);
     }
     return calls;
   }
 }
 
+/** The kind bits (see CallPrefilter) of the events a filter waiter takes. */
+function waitedKindBits(waiter: Waiter, prefilter: CallPrefilter): number {
+  const kinds = waiter.filter?.kinds;
+  if (kinds === undefined) return ANY_KIND;
+  let bits = 0;
+  for (const kind of kinds) bits |= prefilter.bitOfWaitedKind(kind);
+  return bits;
+}
+
 /** Adds what a filter waiter of a call wants to `wants`; returns it. */
 function addWants(wants: CallWants, waiter: Waiter, prefilter: CallPrefilter): CallWants {
-  const filter = waiter.filter;
-  let kinds = ANY_KIND;
-  if (filter?.kinds !== undefined) {
-    kinds = 0;
-    for (const kind of filter.kinds) kinds |= prefilter.bitOfWaitedKind(kind);
-  }
-  if (filter?.operationContext !== undefined) {
-    wants.contexts |= prefilter.contextBits(filter.operationContext);
+  const operationContext = waiter.filter?.operationContext;
+  const kinds = waitedKindBits(waiter, prefilter);
+  if (operationContext !== undefined) {
+    wants.contexts |= prefilter.contextBits(operationContext);
     wants.contextKinds |= kinds;
   } else {
     wants.kinds |= kinds;

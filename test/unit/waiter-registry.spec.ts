@@ -43,13 +43,16 @@ describe('WaiterRegistry', () => {
   });
 
   it.each([
-    ['ids whose hashes collide', (text: string) => (hashOf(text) & 3) + 1],
-    ['the real hash', hashOf],
-  ])('finds exactly the waiters a brute-force check finds, with %s', (_, hash) => {
-    // With 4 hash values for 12 calls, slots are shared and probe runs are long.
+    // 4 hash values for 12 calls: every slot is shared.
+    ['ids whose hashes collide', (text: string) => (hashOf(text) & 3) + 1, 12],
+    ['the real hash', hashOf, 12],
+    // 150 values for 100 calls, all with one home while the table is small: some slots shared,
+    // long probe runs moved by deletions and by the table growing.
+    ['ids whose slots collide', (text: string) => ((hashOf(text) >>> 0) % 150) * 64 + 1, 100],
+  ])('finds exactly the waiters a brute-force check finds, with %s', (_, hash, callCount) => {
     const registry = new WaiterRegistry(hash);
     const next = random(7);
-    const calls = Array.from({ length: 12 }, (_, index) => `call-${index}`);
+    const calls = Array.from({ length: callCount }, (_, index) => `call-${index}`);
     const contexts = Array.from({ length: 8 }, (_, index) => `op-${index}`);
     const kinds = Array.from({ length: 34 }, (_, index) => `Kind${index}`); // past the 30 bits
     const pick = <T>(values: readonly T[]) => values[next(values.length)] as T;
@@ -118,7 +121,7 @@ describe('CallPrefilter', () => {
 
   it('says no for a kind or operationContext that none of the call’s waiters wants', () => {
     const filter = new CallPrefilter();
-    filter.addCall('call-1');
+    filter.addCall('call-1', {});
     filter.widen('call-1', wanting(filter, ['PlayCompleted'], ['menu'], ['RecognizeCompleted']));
     const may = (kind: string, context?: string, call = 'call-1') =>
       filter.mayWant(call, filter.bitsOfEventKind(kind), context);
@@ -136,9 +139,9 @@ describe('CallPrefilter', () => {
 
   it('keeps a slot shared by two ids as wide as both, until both are gone', () => {
     const filter = new CallPrefilter(() => 42);
-    filter.addCall('a');
+    filter.addCall('a', {});
     filter.widen('a', wanting(filter, ['PlayCompleted']));
-    filter.addCall('b');
+    filter.addCall('b', {});
     filter.widen('b', wanting(filter, ['RecognizeCompleted']));
     filter.narrow('a', wanting(filter, [])); // not narrowed: b shares the slot
     expect(filter.mayWant('b', filter.bitsOfEventKind('RecognizeCompleted'), undefined)).toBe(true);
@@ -159,7 +162,7 @@ describe('CallPrefilter', () => {
     const calls = Array.from({ length: 500 }, (_, index) => `call-${index}`);
     const bits = wanting(filter, ['PlayCompleted']);
     for (const call of calls) {
-      filter.addCall(call);
+      filter.addCall(call, {});
       filter.widen(call, bits);
     }
     const kept = calls.filter((_, index) => index % 3 !== 0);
