@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline';
-import { FreshBodies, ours, reference, type Subject } from './dispatch-subjects';
+import { type EventStream, FreshBodies, ours, reference, type Subject } from './dispatch-subjects';
 import { registerOtelSdkIfAsked } from './otel-sdk';
 
 /**
  * One subject of the dispatch benchmarks in a process of its own, so that its heap (its pending
  * waiters above all) is the only one its garbage collector walks. Arguments: `ours` or
- * `reference`, pending waiters, batch size. Prints `{"ready":true}` once its waiters are
+ * `reference`, pending waiters, batch size, and the events' stream (`other-kind`, the default,
+ * or `same-operation`: see EventStream). Prints `{"ready":true}` once its waiters are
  * pending, then answers one JSON line per command read from standard input:
  * - `run <ms>`: processes fresh bodies for about `ms` → `{"events", "ms", "cpuMs"}`: events
  *   processed, wall-clock time, and CPU time (user + system of all the process's threads, the
@@ -16,12 +17,12 @@ import { registerOtelSdkIfAsked } from './otel-sdk';
  */
 async function main(): Promise<void> {
   registerOtelSdkIfAsked();
-  const [implementation, pendingArg, batchArg] = process.argv.slice(2);
+  const [implementation, pendingArg, batchArg, streamArg] = process.argv.slice(2);
   const pending = Number(pendingArg);
   const batch = Number(batchArg);
   const subject: Subject =
     implementation === 'reference' ? reference(pending) : await ours(pending);
-  const bodies = new FreshBodies(batch, 4_000);
+  const bodies = new FreshBodies(batch, 4_000, (streamArg ?? 'other-kind') as EventStream);
   const answer = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
   answer({ ready: true });
   for await (const line of createInterface({ input: process.stdin })) {

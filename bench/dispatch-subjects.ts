@@ -15,14 +15,26 @@ export const CALLS = 25_000;
 class BenchModule {}
 
 /**
- * Bodies to post: every call of `next()` gives a batch whose events all carry fresh CloudEvent
+ * Which events the dispatch benchmarks post. Both go to calls that have waiters and settle none,
+ * so that the waiters stay pending (see `waitedFor` for the waiters):
+ * - `other-kind`: PlayStarted events, a kind none of the call's waiters waits for, with an
+ *   operationContext none waits on: turned away by the index's prefilter (most of a call's
+ *   events are of this sort);
+ * - `same-operation`: PlayCompleted events to odd calls, carrying the operationContext that a
+ *   waiter of the call waits on for RecognizeCompleted or RecognizeFailed. With 50k pending or
+ *   more, another waiter of the call waits on its own operation for PlayCompleted, so the
+ *   prefilter lets the event through to the first waiter, which turns it down: the full cost of
+ *   the index. (Below 50k pending, no waiter of those calls waits for PlayCompleted.)
+ */
+export type EventStream = 'other-kind' | 'same-operation';
+export const EVENT_STREAMS: readonly EventStream[] = ['other-kind', 'same-operation'];
+
+/**
+ * Bodies to post: every call of `take()` gives a batch whose events all carry fresh CloudEvent
  * ids, so that no event is dropped as a duplicate (with ids reused, every event after the first
  * pass would stop at the dedupe check, while the reference, which has no dedupe, does the full
  * work). The texts are prepared with an id placeholder; the timed loop only splices a counter
  * into them (a few string concatenations per event, the same for both subjects).
- *
- * Events go to calls that have waiters, of a kind none waits for: every event meets the index
- * (and, in the reference, every waiter) but settles nothing, so waiters stay pending.
  */
 export class FreshBodies {
   private readonly templates: string[][];
@@ -32,14 +44,15 @@ export class FreshBodies {
   constructor(
     private readonly batch: number,
     count: number,
+    stream: EventStream = 'other-kind',
   ) {
     const placeholder = '@@id@@';
     this.templates = Array.from({ length: count }, (_, index) =>
       JSON.stringify(
-        Array.from({ length: batch }, (_unused, offset) => ({
-          ...callbackEvent('PlayStarted', `call-${(index * batch + offset) % CALLS}`),
-          id: placeholder,
-        })),
+        Array.from({ length: batch }, (_unused, offset) => {
+          const position = index * batch + offset;
+          return { ...eventOf(stream, position), id: placeholder };
+        }),
       ).split(placeholder),
     );
   }
@@ -55,6 +68,14 @@ export class FreshBodies {
   }
 }
 
+/** The `position`th event of a stream (see EventStream and waitedFor). */
+function eventOf(stream: EventStream, position: number) {
+  if (stream === 'other-kind') return callbackEvent('PlayStarted', `call-${position % CALLS}`);
+  // Waiter `index` of an odd call waits on `op-${index}`, and waiter `call` is one of them.
+  const call = ((2 * position) % CALLS) + 1;
+  return callbackEvent('PlayCompleted', `call-${call}`, { operationContext: `op-${call}` });
+}
+
 export interface Subject {
   pending: number;
   /** Processes one prepared body; returns the number of events in it. */
@@ -63,20 +84,31 @@ export interface Subject {
   check(): void;
 }
 
+/**
+ * What pending waiter `index` waits for: waiters are spread over CALLS calls; those of even calls
+ * wait for the call's PlayCompleted, those of odd calls for the outcome of an operation of their
+ * own (`op-${index}`): RecognizeCompleted or RecognizeFailed in the first and third 25k,
+ * PlayCompleted or PlayFailed in the second and fourth.
+ */
+export function waitedFor(index: number): {
+  callConnectionId: string;
+  operationContext?: string;
+  kind: string[];
+} {
+  const callConnectionId = `call-${index % CALLS}`;
+  if (index % 2 === 0) return { callConnectionId, kind: ['PlayCompleted'] };
+  const kind =
+    Math.floor(index / CALLS) % 2 === 0
+      ? ['RecognizeCompleted', 'RecognizeFailed']
+      : ['PlayCompleted', 'PlayFailed'];
+  return { callConnectionId, operationContext: `op-${index}`, kind };
+}
+
 export async function ours(pending: number): Promise<Subject> {
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const processor = app.get(EventProcessorService);
   for (let index = 0; index < pending; index++) {
-    const call = `call-${index % CALLS}`;
-    const filter =
-      index % 2 === 0
-        ? { callConnectionId: call, kind: 'PlayCompleted' }
-        : {
-            callConnectionId: call,
-            operationContext: `op-${index}`,
-            kind: ['RecognizeCompleted', 'RecognizeFailed'],
-          };
-    processor.waitForEvent(filter).catch(() => undefined);
+    processor.waitForEvent(waitedFor(index)).catch(() => undefined);
   }
   let duplicates = 0;
   return {
@@ -99,15 +131,14 @@ export async function ours(pending: number): Promise<Subject> {
 export function reference(pending: number): Subject {
   const processor = new ReferenceEventProcessor();
   for (let index = 0; index < pending; index++) {
-    const call = `call-${index % CALLS}`;
-    const context = `op-${index}`;
-    void processor.waitForEvent((event) =>
-      index % 2 === 0
-        ? event.callConnectionId === call && event.kind === 'PlayCompleted'
-        : event.callConnectionId === call &&
-          'operationContext' in event &&
-          event.operationContext === context &&
-          (event.kind === 'RecognizeCompleted' || event.kind === 'RecognizeFailed'),
+    const { callConnectionId, operationContext, kind } = waitedFor(index);
+    // The same condition as a closure, as the .NET processor's predicates are.
+    void processor.waitForEvent(
+      (event) =>
+        event.callConnectionId === callConnectionId &&
+        (operationContext === undefined ||
+          ('operationContext' in event && event.operationContext === operationContext)) &&
+        kind.includes(event.kind),
     );
   }
   return {
