@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OtelSdk, registerOtelSdk, valueAt } from '../observability/otel-sdk';
-import type { TestApp } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { useOtelSdkAndApp, valueAt } from '../observability/otel-sdk';
 import { connectAsAcs, startMediaApp, until, wsUrl } from './support';
 
 describe('the media sessions gauge', () => {
-  let sdk: OtelSdk;
-  let test: TestApp;
-
-  beforeAll(async () => {
-    sdk = registerOtelSdk();
-    test = await startMediaApp();
-  });
-  afterAll(async () => {
-    await test?.close();
-    await sdk.shutdown();
-  });
+  const running = useOtelSdkAndApp(() => startMediaApp());
 
   it('counts the media WebSockets open on this replica, as snapshot() does', async () => {
+    const { sdk, test } = running;
     const first = await connectAsAcs(wsUrl(test), { callConnectionId: 'call-1' });
     await connectAsAcs(wsUrl(test), { callConnectionId: 'call-2' });
     await until(() => test.processor.snapshot().mediaSessions === 2);

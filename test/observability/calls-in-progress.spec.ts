@@ -1,26 +1,17 @@
 import { callEvents } from 'nestjs-call-automation/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app';
-import { type OtelSdk, registerOtelSdk, valueAt } from './otel-sdk';
+import { describe, expect, it } from 'vitest';
+import { startApp } from '../support/app';
+import { useOtelSdkAndApp, valueAt } from './otel-sdk';
 
 /** `call_automation.calls.in_progress`: calls connected and not disconnected, on this replica. */
 describe('calls-in-progress gauge (real SDK)', () => {
-  let sdk: OtelSdk;
-  let test: TestApp;
+  const running = useOtelSdkAndApp(() => startApp());
 
-  beforeAll(async () => {
-    sdk = registerOtelSdk();
-    test = await startApp();
-  });
-  afterAll(async () => {
-    await test?.close();
-    await sdk.shutdown();
-  });
-
-  const inProgress = async () => valueAt(await sdk.points('call_automation.calls.in_progress'));
+  const inProgress = async () =>
+    valueAt(await running.sdk.points('call_automation.calls.in_progress'));
 
   it('counts a call from its CallConnected to its CallDisconnected, once, and never one that ended', async () => {
-    const { processor } = test;
+    const { processor } = running.test;
     expect(await inProgress()).toBe(0);
 
     await processor.processEvents([

@@ -1,23 +1,14 @@
 import { callEvents } from 'nestjs-call-automation/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app';
-import { type OtelSdk, registerOtelSdk, valueAt } from './otel-sdk';
+import { describe, expect, it } from 'vitest';
+import { startApp } from '../support/app';
+import { useOtelSdkAndApp, valueAt } from './otel-sdk';
 
 /** `call_automation.events.received` counts a batch per kind (one `add` per kind, not per event). */
 describe('events received by kind, in one batch (real SDK)', () => {
-  let sdk: OtelSdk;
-  let test: TestApp;
-
-  beforeAll(async () => {
-    sdk = registerOtelSdk();
-    test = await startApp();
-  });
-  afterAll(async () => {
-    await test?.close();
-    await sdk.shutdown();
-  });
+  const running = useOtelSdkAndApp(() => startApp());
 
   it('counts every event of a mixed batch under its kind, duplicates included', async () => {
+    const { sdk, test } = running;
     const started = callEvents.playStarted({ callConnectionId: 'c1' });
     await test.processor.processEvents([
       started,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { OnCallEvent } from 'nestjs-call-automation';
 import { callEvents } from 'nestjs-call-automation/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app';
-import { type OtelSdk, registerOtelSdk, valueAt } from './otel-sdk';
+import { describe, expect, it } from 'vitest';
+import { startApp } from '../support/app';
+import { useOtelSdkAndApp, valueAt } from './otel-sdk';
 
 /** Fails on every ParticipantsUpdated: the handler-errors metric counts it. */
 @Injectable()
@@ -20,19 +20,12 @@ class FailingRoster {
 }
 
 describe('metrics after a known sequence of events (real SDK)', () => {
-  let sdk: OtelSdk;
-  let test: TestApp;
-
-  beforeAll(async () => {
-    sdk = registerOtelSdk();
-    test = await startApp({ options: { backlogTtlMs: 60_000 }, providers: [FailingRoster] });
-  });
-  afterAll(async () => {
-    await test?.close();
-    await sdk.shutdown();
-  });
+  const running = useOtelSdkAndApp(() =>
+    startApp({ options: { backlogTtlMs: 60_000 }, providers: [FailingRoster] }),
+  );
 
   it('counts events by kind, duplicates and handler errors; gauges the pending state; operation durations by outcome', async () => {
+    const { sdk, test } = running;
     const { processor } = test;
     const played = callEvents.playCompleted({ callConnectionId: 'c1', operationContext: 'op1' });
     const roster = callEvents.participantsUpdated({ callConnectionId: 'c1' });

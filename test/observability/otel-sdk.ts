@@ -13,6 +13,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestApp } from '../support/app';
 
 /** A reader the test collects from when it wants (no timer). */
 class CollectingReader extends MetricReader {
@@ -114,4 +116,28 @@ export function renderSpans(spans: readonly ReadableSpan[]): string {
   };
   walk(undefined, 0);
   return lines.join('\n');
+}
+
+/** The SDK and the app of a describe block (see useOtelSdkAndApp). */
+export interface OtelSdkAndApp {
+  sdk: OtelSdk;
+  test: TestApp;
+}
+
+/**
+ * For a describe block: registers the SDK, then starts the app (beforeAll: the SDK first, as an
+ * app's main.ts does); closes the app, then shuts the SDK down (afterAll). The returned object is
+ * filled in beforeAll.
+ */
+export function useOtelSdkAndApp(start: () => Promise<TestApp>): OtelSdkAndApp {
+  const used = {} as OtelSdkAndApp;
+  beforeAll(async () => {
+    used.sdk = registerOtelSdk();
+    used.test = await start();
+  });
+  afterAll(async () => {
+    await used.test?.close();
+    await used.sdk?.shutdown();
+  });
+  return used;
 }
