@@ -2,7 +2,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { AcsEmulator } from 'nestjs-call-automation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
-import { type RunningSample, startSample } from '../support/sample-app';
+import { callerSteps, type RunningSample, startSample } from '../support/sample-app';
 import { type OtelSdk, registerOtelSdk } from './otel-sdk';
 import { renderSpanTree } from './span-tree';
 
@@ -34,9 +34,7 @@ describe('trace of one sample IVR call (real SDK, emulator)', () => {
   it('the IVR handler under the IncomingCall batch, each operation under the handler, linked to the batch of its outcome', async () => {
     const caller = await sample.app.get(DemoCallerService).placeCall('2');
     await expect
-      .poll(() => sample.logger.messages('log').some((line) => line === `4:${caller}: hung up`), {
-        timeout: 15_000,
-      })
+      .poll(() => callerSteps(sample.logger, caller).includes('hung up'), { timeout: 15_000 })
       .toBe(true);
     // The hang-up's CallDisconnected, and the timeline's handler of it, have been processed.
     await expect

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
 import type { StatusView } from '../../sample-app/src/status/status-page';
 import type { CapturingLogger } from '../support/capturing-logger';
-import { startSample } from '../support/sample-app';
+import { startSample, untilCallerStep } from '../support/sample-app';
 
 /** The sample app as `npm start` runs it offline: the IVR against the embedded emulator. */
 describe('sample app', () => {
@@ -24,21 +24,8 @@ describe('sample app', () => {
     await emulator?.stop();
   });
 
-  const ivrSteps = (caller: string) =>
-    logger
-      .messages('log')
-      .filter((line) => line.startsWith(`4:${caller}:`))
-      .map((line) => line.slice(`4:${caller}: `.length));
-
-  async function untilStep(caller: string, step: RegExp): Promise<string[]> {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      const steps = ivrSteps(caller);
-      if (steps.some((line) => step.test(line))) return steps;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`the IVR never reached ${step} for ${caller}: ${ivrSteps(caller).join(' | ')}`);
-  }
+  const untilStep = (caller: string, step: RegExp) =>
+    untilCallerStep(logger, caller, step, { flow: 'IVR', timeoutMs: 15_000 });
 
   it('transfers a caller who presses 1 to the agent', async () => {
     const caller = await app.get(DemoCallerService).placeCall('1');

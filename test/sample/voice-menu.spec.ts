@@ -7,7 +7,7 @@ import { callerVoice } from '../../sample-app/src/demo/caller-voice';
 import { DemoCallerService } from '../../sample-app/src/demo/demo-caller.service';
 import type { StatusView } from '../../sample-app/src/status/status-page';
 import type { CapturingLogger } from '../support/capturing-logger';
-import { startSample } from '../support/sample-app';
+import { startSample, untilCallerStep } from '../support/sample-app';
 
 /**
  * The sample's voice menu as `npm start` runs it offline: the demo caller dials the voice menu
@@ -31,23 +31,8 @@ describe('sample app: voice menu over media streaming and live transcription', (
     expect(logger.messages('error')).toEqual([]);
   });
 
-  const steps = (caller: string) =>
-    logger
-      .messages('log')
-      .filter((line) => line.startsWith(`4:${caller}:`))
-      .map((line) => line.slice(`4:${caller}: `.length));
-
-  async function untilStep(caller: string, step: RegExp): Promise<string[]> {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const seen = steps(caller);
-      if (seen.some((line) => step.test(line))) return seen;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(
-      `the voice menu never reached ${step} for ${caller}: ${steps(caller).join(' | ')}`,
-    );
-  }
+  const untilStep = (caller: string, step: RegExp) =>
+    untilCallerStep(logger, caller, step, { flow: 'voice menu', timeoutMs: 20_000 });
 
   const callIdOf = (seen: string[]) =>
     seen.map((line) => /^connected as call (\S+),/.exec(line)?.[1]).find(Boolean) ?? '';

@@ -40,3 +40,32 @@ export async function startSample(
   await app.listen(port, '127.0.0.1');
   return { app, base: `http://127.0.0.1:${port}`, logger };
 }
+
+/** What the sample logged of one demo caller's flow, in order (its `4:<caller>: ...` lines). */
+export function callerSteps(logger: CapturingLogger, caller: string): string[] {
+  return logger
+    .messages('log')
+    .filter((line) => line.startsWith(`4:${caller}:`))
+    .map((line) => line.slice(`4:${caller}: `.length));
+}
+
+/**
+ * Waits (polling every 20 ms, up to `timeoutMs`) until the caller's flow logs a step that
+ * matches; returns its steps so far. `flow` names it in the error ('IVR', 'voice menu').
+ */
+export async function untilCallerStep(
+  logger: CapturingLogger,
+  caller: string,
+  step: RegExp,
+  { flow, timeoutMs }: { flow: string; timeoutMs: number },
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const steps = callerSteps(logger, caller);
+    if (steps.some((line) => step.test(line))) return steps;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(
+    `the ${flow} never reached ${step} for ${caller}: ${callerSteps(logger, caller).join(' | ')}`,
+  );
+}
