@@ -1,11 +1,30 @@
+import type { Logger } from '@nestjs/common';
 import {
   CallAutomationShutdownError,
   CallAutomationTimeoutError,
   CallDisconnectedError,
   CallOperationFailedError,
   type CallSession,
+  type IncomingCall,
 } from 'nestjs-call-automation';
+import type { CallTimelineService } from '../timeline/call-timeline.service';
 import { CONNECTING, GIVE_UP, GOODBYE } from './ivr-prompts';
+
+/**
+ * How both menus report a step of a call's flow: to the log as `<caller>: <step>` (what the
+ * sample's tests read) and to the call's timeline on the status page.
+ */
+export function menuSteps(
+  logger: Logger,
+  timeline: CallTimelineService,
+  incoming: IncomingCall,
+): (message: string) => void {
+  const caller = incoming.from.rawId ?? 'unknown caller';
+  return (message) => {
+    logger.log(`${caller}: ${message}`);
+    timeline.note(incoming.serverCallId, message);
+  };
+}
 
 /** What a caller chose from a menu (keys or speech), or that no choice came. */
 export type MenuOutcome = 'agent' | 'goodbye' | 'none';

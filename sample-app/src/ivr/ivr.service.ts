@@ -9,7 +9,7 @@ import type { SampleConfig } from '../config';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
 import { isVoiceMenuCall } from '../voice-menu/voice-menu.service';
-import { endOfMenu, type MenuOutcome, reportMenuError } from './end-of-menu';
+import { endOfMenu, type MenuOutcome, menuSteps, reportMenuError } from './end-of-menu';
 import { GREETING, MENU, MENU_CHOICES, NO_INPUT, NO_MATCH } from './ivr-prompts';
 
 /**
@@ -34,11 +34,7 @@ export class IvrService {
   @OnCallEvent('IncomingCall')
   async onIncomingCall(incoming: IncomingCall): Promise<void> {
     if (isVoiceMenuCall(incoming, this.config)) return; // VoiceMenuService's
-    const caller = incoming.from.rawId ?? 'unknown caller';
-    const step = (message: string) => {
-      this.logger.log(`${caller}: ${message}`);
-      this.timeline.note(incoming.serverCallId, message);
-    };
+    const step = menuSteps(this.logger, this.timeline, incoming);
     let call: CallSession | undefined;
     try {
       step('incoming call, answering');

@@ -9,7 +9,7 @@ import {
   type TranscriptionDataEvent,
 } from 'nestjs-call-automation';
 import type { SampleConfig } from '../config';
-import { endOfMenu, reportMenuError } from '../ivr/end-of-menu';
+import { endOfMenu, menuSteps, reportMenuError } from '../ivr/end-of-menu';
 import { MENU_CHOICES } from '../ivr/ivr-prompts';
 import { CallTimelineService } from '../timeline/call-timeline.service';
 import { SAMPLE_CONFIG } from '../tokens';
@@ -53,11 +53,7 @@ export class VoiceMenuService {
   @OnCallEvent('IncomingCall')
   async onIncomingCall(incoming: IncomingCall): Promise<void> {
     if (!isVoiceMenuCall(incoming, this.config)) return;
-    const caller = incoming.from.rawId ?? 'unknown caller';
-    const step = (message: string) => {
-      this.logger.log(`${caller}: ${message}`);
-      this.timeline.note(incoming.serverCallId, message);
-    };
+    const step = menuSteps(this.logger, this.timeline, incoming);
     let call: CallSession | undefined;
     try {
       step('incoming call to the voice menu, answering');
