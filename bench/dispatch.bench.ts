@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CALLS, EVENT_STREAMS, type EventStream } from './dispatch-subjects';
+import { DrivenProcess } from './driven-process';
 import { type BenchmarkResult, type Row, report, round } from './harness';
 
 /**
@@ -18,50 +16,18 @@ const RUNS = 5;
 const RUN_MS = 1_000;
 
 /** A subject in its own process, driven one command at a time (see dispatch-subject.ts). */
-class SubjectProcess {
-  private readonly child: ChildProcess;
-  private readonly replies: AsyncIterator<string>;
-
-  constructor(
-    implementation: 'ours' | 'reference',
-    pending: number,
-    batch: number,
-    stream: EventStream,
-  ) {
-    this.child = spawn(
-      process.execPath,
-      [
-        join(__dirname, 'dispatch-subject.js'),
-        implementation,
-        String(pending),
-        String(batch),
-        stream,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    this.replies = createInterface({ input: this.child.stdout as NodeJS.ReadableStream })[
-      Symbol.asyncIterator
-    ]();
-  }
-
-  async reply(): Promise<Record<string, unknown>> {
-    const next = await this.replies.next();
-    if (next.done) throw new Error('a dispatch subject exited early');
-    const value = JSON.parse(next.value) as Record<string, unknown>;
-    if (value.error !== undefined) throw new Error(String(value.error));
-    return value;
-  }
-
-  ask(command: string): Promise<Record<string, unknown>> {
-    this.child.stdin?.write(`${command}\n`);
-    return this.reply();
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin?.end();
-    if (this.child.exitCode === null)
-      await new Promise((resolve) => this.child.once('exit', resolve));
-  }
+function subjectProcess(
+  implementation: 'ours' | 'reference',
+  pending: number,
+  batch: number,
+  stream: EventStream,
+): DrivenProcess {
+  return new DrivenProcess('dispatch-subject.js', [
+    implementation,
+    String(pending),
+    String(batch),
+    stream,
+  ]);
 }
 
 interface Rates {
@@ -84,7 +50,7 @@ interface Round {
  * rounds: a median would leave out the rounds that hold a major garbage collection, which is
  * where pending waiters cost).
  */
-async function measure(subjects: SubjectProcess[]): Promise<Rates[]> {
+async function measure(subjects: DrivenProcess[]): Promise<Rates[]> {
   await Promise.all(subjects.map((subject) => subject.reply())); // ready
   const totals: Round[] = subjects.map(() => ({ events: 0, ms: 0, cpuMs: 0 }));
   for (let round = 0; round <= RUNS; round++) {
@@ -92,7 +58,7 @@ async function measure(subjects: SubjectProcess[]): Promise<Rates[]> {
     const order = [...subjects.entries()];
     if (round % 2 === 1) order.reverse();
     for (const [index, subject] of order) {
-      const measured = (await subject.ask(`run ${RUN_MS}`)) as unknown as Round;
+      const measured = await subject.ask<Round>(`run ${RUN_MS}`);
       const total = totals[index] as Round;
       if (round === 0) continue;
       total.events += measured.events;
@@ -113,10 +79,10 @@ async function main(): Promise<void> {
   for (const stream of STREAMS) {
     for (const batch of BATCHES) {
       const oursRates = await measure(
-        PENDING.map((pending) => new SubjectProcess('ours', pending, batch, stream)),
+        PENDING.map((pending) => subjectProcess('ours', pending, batch, stream)),
       );
       const referenceRates = await measure(
-        PENDING.map((pending) => new SubjectProcess('reference', pending, batch, stream)),
+        PENDING.map((pending) => subjectProcess('reference', pending, batch, stream)),
       );
       const [oursNone, referenceNone] = [oursRates[0] as Rates, referenceRates[0] as Rates];
       for (const [index, pending] of PENDING.entries()) {

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { DrivenProcess } from './driven-process';
 import { type BenchmarkResult, median, type Row, report, round } from './harness';
 
 /**
@@ -20,38 +18,6 @@ const STALL_SESSIONS = 100;
 const STALL_MS = Number(process.env.STALL_MS ?? 12_000);
 
 type Subject = 'library' | 'bare' | 'stalled';
-
-/** A child process driven one JSON line per command. */
-class Driven {
-  private readonly child: ChildProcess;
-  private readonly replies: AsyncIterator<string>;
-
-  constructor(script: string, args: string[]) {
-    this.child = spawn(process.execPath, ['--expose-gc', join(__dirname, script), ...args], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    this.replies = createInterface({ input: this.child.stdout as NodeJS.ReadableStream })[
-      Symbol.asyncIterator
-    ]();
-  }
-
-  async reply<T>(): Promise<T> {
-    const next = await this.replies.next();
-    if (next.done) throw new Error('a media benchmark process exited early');
-    return JSON.parse(next.value) as T;
-  }
-
-  ask<T>(command: string): Promise<T> {
-    this.child.stdin?.write(`${command}\n`);
-    return this.reply<T>();
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin?.end();
-    if (this.child.exitCode === null)
-      await new Promise((resolve) => this.child.once('exit', resolve));
-  }
-}
 
 interface Read {
   frames: number;
@@ -76,16 +42,16 @@ interface Totals {
   dropped: number;
 }
 
-async function startSubject(subject: Subject): Promise<{ process: Driven; url: string }> {
-  const driven = new Driven('media-subject.js', [subject]);
+async function startSubject(subject: Subject): Promise<{ process: DrivenProcess; url: string }> {
+  const driven = new DrivenProcess('media-subject.js', [subject], ['--expose-gc']);
   const { url } = await driven.reply<{ url: string }>();
   return { process: driven, url };
 }
 
 /** One round on one server: connect N, warm up, measure, read memory while connected, close. */
 async function measureRound(
-  load: Driven,
-  server: { process: Driven; url: string },
+  load: DrivenProcess,
+  server: { process: DrivenProcess; url: string },
   sessions: number,
   totals: Totals | undefined,
 ): Promise<void> {
@@ -126,7 +92,7 @@ function emptyTotals(): Totals {
 }
 
 async function throughputRows(sessions: number): Promise<Row[]> {
-  const load = new Driven('media-load.js', []);
+  const load = new DrivenProcess('media-load.js', [], ['--expose-gc']);
   const servers = {
     library: await startSubject('library'),
     bare: await startSubject('bare'),
@@ -170,7 +136,7 @@ async function throughputRows(sessions: number): Promise<Row[]> {
 
 /** Sessions nobody reads, for 2 × STALL_MS: memory after each half, and the frames dropped. */
 async function stalledRows(): Promise<Row[]> {
-  const load = new Driven('media-load.js', []);
+  const load = new DrivenProcess('media-load.js', [], ['--expose-gc']);
   const server = await startSubject('stalled');
   const rows: Row[] = [];
   try {
