@@ -86,15 +86,8 @@ export class CallPrefilter<T extends object = object> {
 
   /**
    * Whether any waiter of the call could want an event with these kind bits (see
-   * bitsOfEventKind) and this operationContext.
-   */
-  mayWant(call: string, kindBits: number, context: string | undefined): boolean {
-    return this.wanted(call, kindBits, context) !== undefined;
-  }
-
-  /**
-   * As mayWant: undefined for "no"; for "maybe", the record given to addCall for the slot, or
-   * SHARED when ids share it. The record may be another call's whose id has the same hash:
+   * bitsOfEventKind) and this operationContext: undefined for "no"; for "maybe", the record
+   * given to addCall for the slot, or SHARED when ids share it. The record may be another call's whose id has the same hash:
    * the caller checks that it is the call's own.
    */
   wanted(

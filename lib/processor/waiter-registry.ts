@@ -136,7 +136,7 @@ const NONE: readonly Waiter[] = [];
  * call, and the Maps of waiters without a call are empty in most apps and skipped. With 100k
  * waiters spread over 25k calls (bench/dispatch) every read of the index is a cache miss, so
  * the CallPrefilter is asked first: most events are of kinds or operations that none of their
- * call's waiters wants, and it says so from a 20-byte slot. A bucket reached by the event's own
+ * call's waiters wants, and it says so from a 16-byte slot. A bucket reached by the event's own
  * keys needs no second look at its waiters (see collectAll).
  *
  * The indexes are keyed by the event's own strings, not joined strings: building `call + kind`
@@ -178,12 +178,11 @@ export class WaiterRegistry {
     if (call !== undefined) {
       const calls = this.callWaiters(call);
       calls.count++;
-      this.prefilter.widen(
-        call,
-        addWants({ kinds: 0, contexts: 0, contextKinds: 0 }, waiter, this.prefilter),
-      );
+      const kindBits = waitedKindBits(waiter, this.prefilter);
+      const wants = { kinds: 0, contexts: 0, contextKinds: 0 };
+      this.prefilter.widen(call, addWants(wants, waiter, this.prefilter, kindBits));
       if (operationContext !== undefined) {
-        calls.add(operationContext, waiter, waitedKindBits(waiter, this.prefilter));
+        calls.add(operationContext, waiter, kindBits);
       } else if (kinds === undefined) {
         calls.any = filed(calls.any, waiter);
       } else {
@@ -345,9 +344,13 @@ function waitedKindBits(waiter: Waiter, prefilter: CallPrefilter): number {
 }
 
 /** Adds what a filter waiter of a call wants to `wants`; returns it. */
-function addWants(wants: CallWants, waiter: Waiter, prefilter: CallPrefilter): CallWants {
+function addWants(
+  wants: CallWants,
+  waiter: Waiter,
+  prefilter: CallPrefilter,
+  kinds = waitedKindBits(waiter, prefilter),
+): CallWants {
   const operationContext = waiter.filter?.operationContext;
-  const kinds = waitedKindBits(waiter, prefilter);
   if (operationContext !== undefined) {
     wants.contexts |= prefilter.contextBits(operationContext);
     wants.contextKinds |= kinds;
